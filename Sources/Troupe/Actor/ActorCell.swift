@@ -1,0 +1,276 @@
+/// A cell with a user lane for `Message`: what an ``ActorRef`` points at.
+///
+/// Producers call ``trySend(_:)`` / ``send(_:)`` from any task. The consumer is the cell's
+/// current incarnation, which calls ``nextWork(acceptUser:batch:system:report:)``.
+class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
+    // @unchecked Sendable: `user`, `processed` and `latency` are guarded by `lock`;
+    // `leftovers` and `admittedScratch` are owned by the current incarnation's task
+    // (incarnations of one cell never overlap: the next starts after the previous ended).
+
+    var user: UserQueue<Message>
+    let batchSize: Int
+    let mailbox: MailboxConfiguration
+
+    // Guarded by `lock`: counters published by the consumer at batch boundaries.
+    private(set) var processed = 0
+    private(set) var latency = LatencyHistogram()
+
+    // Owned by the current incarnation.
+    /// Messages taken from the mailbox but not yet handled when the last incarnation ended
+    /// (it failed mid-batch); the next incarnation handles them first.
+    var leftovers: [Message] = []
+    private var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
+
+    init(path: ActorPath, system: ActorSystem, parent: CellBase?, spec: ChildSpec, mailbox: MailboxConfiguration) {
+        self.mailbox = mailbox
+        self.user = UserQueue(capacity: mailbox.capacity, policy: mailbox.overflow)
+        self.batchSize = mailbox.batchSize
+        super.init(path: path, system: system, parent: parent, spec: spec)
+    }
+
+    // MARK: Producers
+
+    /// Offers `message` without ever suspending.
+    func trySend(_ message: Message) -> SendOutcome {
+        lock.lock()
+        let offer = user.offer(message, mayWait: false)
+        let wake = takeConsumerIfEnqueued(offer)
+        lock.unlock()
+        wake?.resume()
+        return settle(offer)
+    }
+
+    /// Offers `message`, waiting for room if the policy is `suspend`.
+    nonisolated(nonsending) func send(_ message: Message) async -> SendOutcome {
+        lock.lock()
+        let offer = user.offer(message, mayWait: true)
+        let wake = takeConsumerIfEnqueued(offer)
+        lock.unlock()
+        wake?.resume()
+        if case .mustWait(let message) = offer {
+            return await park(message)
+        }
+        return settle(offer)
+    }
+
+    /// Under `lock`: the parked consumer to wake if `offer` put a message in the lane.
+    @inline(__always)
+    private func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> UnsafeContinuation<Void, Never>? {
+        switch offer {
+        case .enqueued, .enqueuedEvicting:
+            guard consumerWantsUser, let waiting = consumer else { return nil }
+            consumer = nil
+            return waiting
+        case .rejected, .mustWait:
+            return nil
+        }
+    }
+
+    /// After unlocking: dead-letter what the offer displaced and report the outcome.
+    @inline(__always)
+    private func settle(_ offer: UserQueue<Message>.Offer) -> SendOutcome {
+        switch offer {
+        case .enqueued:
+            return .enqueued
+        case .enqueuedEvicting(let evicted):
+            system.deadLetters.record(evicted, to: path, reason: .droppedOldest)
+            return .enqueued
+        case .rejected(let message, let outcome, let reason):
+            system.deadLetters.record(message, to: path, reason: reason)
+            return outcome
+        case .mustWait:
+            preconditionFailure("mustWait is handled by send")
+        }
+    }
+
+    /// Waits in line for room (policy `suspend`), up to the policy's timeout.
+    private nonisolated(nonsending) func park(_ message: Message) async -> SendOutcome {
+        var deadline = ClockInstant(offset: .seconds(Int64.max / 4))
+        var hasTimeout = false
+        if case .suspend(let timeout?) = mailbox.overflow {
+            deadline = system.clock.now.advanced(by: timeout)
+            hasTimeout = true
+        }
+        let sender = SuspendedSend(message: message, cell: self, deadline: deadline)
+        let outcome = await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<SendOutcome, Never>) in
+                lock.lock()
+                if user.isClosed || sender.cancelledEarly {
+                    let outcome: SendOutcome = user.isClosed ? .stopped : .cancelled
+                    let message = sender.message.take()
+                    lock.unlock()
+                    if let message {
+                        system.deadLetters.record(message, to: path, reason: outcome == .stopped ? .actorStopped : .sendCancelled)
+                    }
+                    continuation.resume(returning: outcome)
+                    return
+                }
+                sender.continuation = continuation
+                if user.park(sender) {
+                    sender.continuation = nil
+                    let wake = consumerWantsUser ? consumer : nil
+                    if wake != nil { consumer = nil }
+                    lock.unlock()
+                    wake?.resume()
+                    continuation.resume(returning: .enqueued)
+                    return
+                }
+                // Scheduled under the lock so admission cannot race ahead of it unseen.
+                // Lock order: cell, then clock; clocks fire timers without their lock held.
+                if hasTimeout { system.clock.schedule(sender) }
+                lock.unlock()
+            }
+        } onCancel: {
+            abandonSend(sender, outcome: .cancelled)
+        }
+        if hasTimeout && outcome == .enqueued { system.clock.cancel(sender) }
+        return outcome
+    }
+
+    /// Gives up on a waiting sender (its timeout passed, or its task was cancelled).
+    func abandonSend(_ sender: SuspendedSend<Message>, outcome: SendOutcome) {
+        let abandoned: (Message, UnsafeContinuation<SendOutcome, Never>)? = lock.withLock {
+            if let abandoned = user.abandon(sender) { return abandoned }
+            if outcome == .cancelled && sender.continuation == nil && sender.message != nil {
+                sender.cancelledEarly = true
+            }
+            return nil
+        }
+        guard let (message, continuation) = abandoned else { return }
+        system.deadLetters.record(message, to: path, reason: outcome == .timedOut ? .sendTimedOut : .sendCancelled)
+        continuation.resume(returning: outcome)
+    }
+
+    // MARK: Consumer
+
+    /// What the consumer did since its last call, published under the lock it takes anyway.
+    struct BatchReport {
+        var handled = 0
+        var sampledLatencyNanos: Int64 = -1
+    }
+
+    /// Waits until there is work: system messages (always) or user messages (if
+    /// `acceptUser`). System messages come first and all at once; user messages come at most
+    /// `batchSize` at a time. Senders waiting for room are admitted as room is made.
+    nonisolated(nonsending) func nextWork(
+        acceptUser: Bool,
+        batch: inout [Message],
+        system systemBatch: inout [SystemMessage],
+        report: inout BatchReport
+    ) async {
+        while true {
+            lock.lock()
+            if report.handled > 0 {
+                processed &+= report.handled
+                if report.sampledLatencyNanos >= 0 { latency.record(nanoseconds: report.sampledLatencyNanos) }
+                report = BatchReport()
+            }
+            if !systemQueue.isEmpty {
+                systemQueue.drain { systemBatch.append($0) }
+                systemPending.store(false, ordering: .relaxed)
+                lock.unlock()
+                return
+            }
+            if acceptUser && !user.isEmpty {
+                user.take(upTo: batchSize, into: &batch, admitted: &admittedScratch)
+                lock.unlock()
+                if !admittedScratch.isEmpty {
+                    for continuation in admittedScratch { continuation.resume(returning: .enqueued) }
+                    admittedScratch.removeAll(keepingCapacity: true)
+                }
+                return
+            }
+            // Park. The lock is still held while the continuation is created (the closure runs
+            // synchronously, before any suspension) and is released inside it, so no producer
+            // can slip a message in between the emptiness check and the parking.
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                consumer = continuation
+                consumerWantsUser = acceptUser
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Publishes what the consumer handled since its last `nextWork` (at incarnation end).
+    func publishReport(_ report: BatchReport) {
+        lock.withLock {
+            processed &+= report.handled
+            if report.sampledLatencyNanos >= 0 { latency.record(nanoseconds: report.sampledLatencyNanos) }
+        }
+    }
+
+    /// Takes waiting system messages without parking (the consumer still has user work).
+    func takeSystemMessages(into systemBatch: inout [SystemMessage]) {
+        lock.withLock {
+            systemQueue.drain { systemBatch.append($0) }
+            systemPending.store(false, ordering: .relaxed)
+        }
+    }
+
+    /// True when no user message is queued.
+    var isUserLaneEmpty: Bool {
+        lock.withLock { user.isEmpty }
+    }
+
+    // MARK: CellBase overrides
+
+    override var mailboxDepthAndCapacity: (depth: Int, capacity: Int) {
+        lock.withLock { (user.depth, user.capacity) }
+    }
+
+    override var hasUserMessagesLocked: Bool { !user.isEmpty }
+
+    override func closeUserLane() {
+        discardLeftovers()
+        var messages: [Message] = []
+        var senders: [(Message, UnsafeContinuation<SendOutcome, Never>)] = []
+        lock.withLock { user.close(discarding: &messages, senders: &senders) }
+        for message in messages {
+            system.deadLetters.record(message, to: path, reason: .actorStopped)
+        }
+        for (message, continuation) in senders {
+            system.deadLetters.record(message, to: path, reason: .actorStopped)
+            continuation.resume(returning: .stopped)
+        }
+    }
+
+    /// Dead-letters the leftovers of a failed batch when the actor will not run again.
+    func discardLeftovers() {
+        let discarded = leftovers
+        leftovers.removeAll()
+        for message in discarded {
+            system.deadLetters.record(message, to: path, reason: .actorStopped)
+        }
+    }
+
+    override func reopenUserLaneLocked() {
+        user.reopen()
+    }
+
+    /// Stops accepting new messages but keeps queued ones (drain-then-stop).
+    func closeForNewMessages() {
+        lock.withLock { user.closeForNewMessages() }
+    }
+
+    /// True when nothing is queued and the consumer is parked waiting for messages.
+    var isIdle: Bool {
+        lock.withLock { user.isEmpty && systemQueue.isEmpty && consumer != nil && consumerWantsUser }
+    }
+
+    override func metricsSnapshot() -> ActorMetrics {
+        lock.withLock {
+            ActorMetrics(
+                path: path,
+                state: state,
+                mailboxDepth: user.depth,
+                mailboxCapacity: user.capacity,
+                highWaterMark: user.highWaterMark,
+                enqueued: user.enqueuedTotal,
+                processed: processed,
+                dropped: user.droppedTotal,
+                restarts: restartCount,
+                handlingLatency: latency
+            )
+        }
+    }
+}

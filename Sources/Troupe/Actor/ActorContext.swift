@@ -1,0 +1,199 @@
+/// What a behavior's handlers can do besides changing their own state: spawn and stop
+/// children, watch other actors, set timers, run background work, stop.
+///
+/// # Concurrency contract
+/// A context belongs to one incarnation of one actor and may only be used from that
+/// actor's handlers (it is not `Sendable`, so the compiler keeps it there). Everything it
+/// starts (children, timers, background tasks) belongs to the incarnation and is stopped or
+/// cancelled when the incarnation ends, so nothing outlives its owner.
+public final class ActorContext<Message: Sendable> {
+    let cell: ActorCell<Message>
+    let supervision: Supervision
+    let incarnation: Int
+
+    /// Set by ``stop()`` or a stop request; the loop ends after the message in progress.
+    var stopMode: StopMode?
+    var stoppedItself = false
+
+    private var timers: [String: TimerEntry] = [:]
+    private var nextTimerGeneration = 0
+    private var watching: [ObjectIdentifier: CellBase] = [:]
+    let background: BackgroundWork
+
+    init(cell: ActorCell<Message>, supervision: Supervision, incarnation: Int) {
+        self.cell = cell
+        self.supervision = supervision
+        self.incarnation = incarnation
+        self.background = BackgroundWork(system: cell.system)
+    }
+
+    /// This actor's own reference.
+    public var ref: ActorRef<Message> { ActorRef(cell: cell) }
+
+    /// This actor's path in the tree.
+    public var path: ActorPath { cell.path }
+
+    /// The system this actor lives in.
+    public var system: ActorSystem { cell.system }
+
+    /// The system's clock (use it, not the wall clock, so tests can drive time).
+    public var clock: any ActorClock { cell.system.clock }
+
+    /// The clock's current instant.
+    public var now: ClockInstant { cell.system.clock.now }
+
+    /// How many times this actor has been restarted.
+    public var restartCount: Int { cell.metricsSnapshot().restarts }
+
+    // MARK: Children
+
+    /// Spawns a child actor supervised by this one (one for one, default intensity). It
+    /// starts asynchronously; messages sent to it before it runs wait in its mailbox. It is
+    /// stopped when this incarnation ends.
+    ///
+    /// - Parameter restart: defaults to ``RestartType/transient``: restarted after a failure,
+    ///   gone after a normal stop.
+    /// - Throws: ``ConfigurationError`` for a bad or duplicate name.
+    @discardableResult
+    public func spawn<B: Behavior>(
+        _ name: String,
+        mailbox: MailboxConfiguration,
+        restart: RestartType = .transient,
+        shutdown: ShutdownPolicy = .defaultForActors,
+        _ factory: @escaping @Sendable () throws -> B
+    ) throws(ConfigurationError) -> ActorRef<B.Message> {
+        let spec = try ChildSpec.actor(name, mailbox: mailbox, restart: restart, shutdown: shutdown, factory)
+        // The spec was made from B, so its cell is a BehaviorCell<B>.
+        let cell = try supervision.spawn(spec) as! ActorCell<B.Message>
+        return ActorRef(cell: cell)
+    }
+
+    /// Spawns a supervisor child with its own children.
+    public func spawn(_ name: String, supervisor spec: SupervisorSpec) throws(ConfigurationError) {
+        _ = try supervision.spawn(ChildSpec.supervisor(name, spec, restart: .transient))
+    }
+
+    /// Stops one of this actor's children for good (it is not restarted). Does not wait.
+    public func stop<ChildMessage>(_ child: ActorRef<ChildMessage>) {
+        supervision.requestStop(of: child.cell)
+    }
+
+    // MARK: Death watch
+
+    /// From now on, this actor receives ``Signal/terminated(_:_:)`` when `other` stops for
+    /// good, at once if it already has. Watching is undone when this incarnation ends.
+    public func watch<Other>(_ other: ActorRef<Other>) {
+        let target = other.cell
+        watching[ObjectIdentifier(target)] = target
+        target.addWatcher(.cell(cell))
+    }
+
+    /// Stops watching `other`. A signal already queued may still arrive.
+    public func unwatch<Other>(_ other: ActorRef<Other>) {
+        let target = other.cell
+        watching.removeValue(forKey: ObjectIdentifier(target))
+        target.removeWatcher(ObjectIdentifier(cell))
+    }
+
+    // MARK: Lifecycle
+
+    /// Stops this actor after the current message, with reason ``ExitReason/normal``.
+    /// Its supervisor restarts it only if its restart type is ``RestartType/permanent``.
+    public func stop() {
+        stoppedItself = true
+        if stopMode == nil { stopMode = .terminate }
+    }
+
+    // MARK: Timers
+
+    private struct TimerEntry {
+        let generation: Int
+        let timer: ClockTimer
+        let interval: Duration?
+        let message: Message
+    }
+
+    /// Delivers `message` to this actor once, after `delay` on the system clock. A timer with
+    /// the same key is replaced. A cancelled or replaced timer's message is never delivered,
+    /// even if it was already due. Timer messages use the system lane, so a full mailbox
+    /// does not drop them.
+    public func startTimer(_ key: String, after delay: Duration, message: Message) {
+        arm(key, deadline: now.advanced(by: delay), interval: nil, message: message)
+    }
+
+    /// Delivers `message` every `interval` (first after one interval) until cancelled.
+    /// Ticks are scheduled from the previous due time, so they do not drift.
+    public func startPeriodicTimer(_ key: String, every interval: Duration, message: Message) {
+        precondition(interval > .zero, "a periodic timer needs a positive interval")
+        arm(key, deadline: now.advanced(by: interval), interval: interval, message: message)
+    }
+
+    /// Cancels the timer `key`, if any.
+    public func cancelTimer(_ key: String) {
+        if let entry = timers.removeValue(forKey: key) {
+            cell.system.clock.cancel(entry.timer)
+        }
+    }
+
+    /// True while the timer `key` is active.
+    public func isTimerActive(_ key: String) -> Bool {
+        timers[key] != nil
+    }
+
+    private func arm(_ key: String, deadline: ClockInstant, interval: Duration?, message: Message) {
+        cancelTimer(key)
+        nextTimerGeneration += 1
+        let generation = nextTimerGeneration
+        let timer = ActionTimer(deadline: deadline) { [weak cell] in
+            cell?.enqueueSystem(.timerFired(key: key, generation: generation))
+        }
+        timers[key] = TimerEntry(generation: generation, timer: timer, interval: interval, message: message)
+        cell.system.clock.schedule(timer)
+    }
+
+    /// A timer fired: returns its message if it is still current, re-arming periodic ones.
+    func timerFired(key: String, generation: Int) -> Message? {
+        guard let entry = timers[key], entry.generation == generation else { return nil }
+        if let interval = entry.interval {
+            arm(key, deadline: entry.timer.deadline.advanced(by: interval), interval: interval, message: entry.message)
+        } else {
+            timers.removeValue(forKey: key)
+        }
+        return entry.message
+    }
+
+    // MARK: Background work
+
+    /// Runs `operation` in a task owned by this actor: cancelled when the incarnation ends
+    /// (the actor then waits for it, up to its shutdown timeout). Use it for work that must
+    /// not hold up the mailbox; report back with ``pipeToSelf(_:map:)`` or a message.
+    public func run(_ operation: @escaping @Sendable () async -> Void) {
+        background.start(operation)
+    }
+
+    /// Runs `operation` in an owned background task and delivers `map(result)` to this
+    /// actor when it finishes (through the system lane, so it is not lost to overflow).
+    public func pipeToSelf<Value: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> Value,
+        map: @escaping @Sendable (Result<Value, any Error>) -> Message
+    ) {
+        let target = cell
+        background.start {
+            let result: Result<Value, any Error>
+            do { result = .success(try await operation()) } catch { result = .failure(error) }
+            target.enqueueSystem(.deliver(map(result)))
+        }
+    }
+
+    // MARK: Incarnation end
+
+    /// Undoes everything this incarnation set up, except children (stopped first, by the
+    /// loop): timers, watches, background tasks.
+    func releaseResources() async {
+        for entry in timers.values { cell.system.clock.cancel(entry.timer) }
+        timers.removeAll()
+        for target in watching.values { target.removeWatcher(ObjectIdentifier(cell)) }
+        watching.removeAll()
+        await background.cancelAndWait(timeout: cell.spec.shutdown.timeout)
+    }
+}

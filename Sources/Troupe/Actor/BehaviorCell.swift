@@ -1,0 +1,302 @@
+/// A cell that runs a behavior of type `B`: starts incarnations and runs their loop.
+///
+/// # The incarnation loop
+/// 1. Make fresh state with the factory, run `started`, start static children in order.
+/// 2. Repeat: take system messages (all of them, first) and user messages (a batch at a
+///    time); handle each user message to completion before the next. After each message a
+///    relaxed atomic says whether system messages arrived; if so they are handled before
+///    the rest of the batch. After a full batch the task yields its thread.
+/// 3. On stop or failure: stop children (last started first), cancel timers, watches and
+///    background work, run `stopping`, then report the exit to the parent.
+/// The parent decides what comes next; a restart is a new incarnation on a new task.
+final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable {
+    // @unchecked Sendable: adds only immutable state and `supervision`, which is used only
+    // by the cell's current incarnation task (see ``Supervision``).
+    private let factory: @Sendable () throws -> B
+    private let policy: SupervisionPolicy
+    private let staticChildren: [ChildSpec]
+    private(set) lazy var supervision = Supervision(
+        owner: self, policy: policy, staticChildren: staticChildren, seed: system.nextSeed()
+    )
+
+    init(
+        path: ActorPath,
+        system: ActorSystem,
+        parent: CellBase?,
+        spec: ChildSpec,
+        mailbox: MailboxConfiguration,
+        policy: SupervisionPolicy,
+        staticChildren: [ChildSpec],
+        factory: @escaping @Sendable () throws -> B
+    ) {
+        self.factory = factory
+        self.policy = policy
+        self.staticChildren = staticChildren
+        super.init(path: path, system: system, parent: parent, spec: spec, mailbox: mailbox)
+    }
+
+    override func launchIncarnation(started: Completion<Void>?) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        incarnation += 1
+        let number = incarnation
+        let ended = Completion<ExitReason>()
+        incarnationEnded = ended
+        if number > 1 { setStateLocked(.restarting) }
+        system.incarnationStarted()
+        // Created under the lock so `task` is recorded before anyone can cancel it.
+        task = Task(executorPreference: system.executor) { [self] in
+            await runIncarnation(number, started: started, ended: ended)
+        }
+        return number
+    }
+
+    private func runIncarnation(
+        _ number: Int,
+        started: Completion<Void>?,
+        ended: Completion<ExitReason>
+    ) async {
+        let context = ActorContext<B.Message>(cell: self, supervision: supervision, incarnation: number)
+        var behavior: B?
+        var reason: ExitReason
+        do {
+            var fresh = try factory()
+            try await fresh.started(context: context)
+            try await supervision.startStaticChildren()
+            behavior = fresh
+            reason = .normal
+        } catch {
+            reason = .startFailed(error)
+        }
+        if var running = behavior {
+            lock.withLock {
+                if currentStateLocked != .terminated { setStateLocked(.running) }
+            }
+            system.lifecycle.emit(LifecycleEvent(path: path, kind: .started, incarnation: number, reason: nil))
+            started?.succeed(())
+            reason = await loop(&running, context)
+            behavior = running
+        }
+        await supervision.stopAll()
+        await context.releaseResources()
+        if var stopping = behavior {
+            await stopping.stopping(context: context)
+        }
+        finish(number, reason: reason, ended: ended)
+        if case .startFailed(let error) = reason { started?.fail(error) }
+    }
+
+    /// The message loop of one incarnation; returns why it ended.
+    private func loop(_ behavior: inout B, _ context: ActorContext<B.Message>) async -> ExitReason {
+        var batch = leftovers
+        leftovers = []
+        var index = 0
+        var systemBatch: [SystemMessage] = []
+        var report = BatchReport()
+        var faultCountdown = 0
+
+        while true {
+            // User messages of the current batch.
+            if index < batch.count {
+                let first = index
+                let startedAt = monotonicNanoseconds()
+                while index < batch.count {
+                    if let mode = context.stopMode, mode != .drain { break }
+                    let message = batch[index]
+                    index += 1
+                    if faultCountdown > 0 {
+                        faultCountdown -= 1
+                        if faultCountdown == 0 {
+                            keepLeftovers(batch, from: index)
+                            publish(&report)
+                            return .failed(InjectedFault(path: path))
+                        }
+                    }
+                    do {
+                        try await behavior.receive(message, context: context)
+                    } catch {
+                        report.handled += 1
+                        keepLeftovers(batch, from: index)
+                        publish(&report)
+                        return .failed(error)
+                    }
+                    report.handled += 1
+                    if index - 1 == first {
+                        report.sampledLatencyNanos = monotonicNanoseconds() - startedAt
+                    }
+                    if systemPending.load(ordering: .relaxed) { break }
+                }
+                if index >= batch.count {
+                    let wasFull = batch.count >= batchSize
+                    batch.removeAll(keepingCapacity: true)
+                    index = 0
+                    if wasFull { await ActorExecutor.yieldFairly() }
+                }
+            }
+
+            // Stop requested (by the parent, or by the behavior itself).
+            if let mode = context.stopMode {
+                switch mode {
+                case .terminate, .forRestart:
+                    keepLeftovers(batch, from: index)
+                    publish(&report)
+                    return context.stoppedItself ? .normal : .stopped
+                case .drain:
+                    if index >= batch.count && isUserLaneEmpty {
+                        publish(&report)
+                        return .stopped
+                    }
+                }
+            }
+
+            // More work: only system messages while a batch is unfinished.
+            if index < batch.count {
+                takeSystemMessages(into: &systemBatch)
+            } else {
+                await nextWork(acceptUser: true, batch: &batch, system: &systemBatch, report: &report)
+            }
+
+            for message in systemBatch {
+                if let exit = await handle(message, &behavior, context, &faultCountdown) {
+                    systemBatch.removeAll()
+                    keepLeftovers(batch, from: index)
+                    publish(&report)
+                    return exit
+                }
+            }
+            systemBatch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Handles one system message; returns an exit reason if the incarnation must end.
+    private func handle(
+        _ message: SystemMessage,
+        _ behavior: inout B,
+        _ context: ActorContext<B.Message>,
+        _ faultCountdown: inout Int
+    ) async -> ExitReason? {
+        switch message {
+        case .stop(let mode):
+            if context.stopMode == nil || mode == .terminate {
+                context.stopMode = mode
+                context.stoppedItself = false
+            }
+            if mode == .drain { closeForNewMessages() }
+            return nil
+        case .childExited(let child, let number, let reason):
+            return await supervision.childExited(child, incarnation: number, reason: reason)
+        case .restartDue(let token):
+            return await supervision.restartDue(token: token)
+        case .shutdownTimedOut(let child, let number):
+            supervision.shutdownTimedOut(child, incarnation: number)
+            return nil
+        case .watched(let watchedPath, let reason):
+            do {
+                try await behavior.receiveSignal(.terminated(watchedPath, reason), context: context)
+                return nil
+            } catch {
+                return .failed(error)
+            }
+        case .injectFault(let nth):
+            faultCountdown = max(1, nth)
+            return nil
+        case .timerFired(let key, let generation):
+            guard let timerMessage = context.timerFired(key: key, generation: generation) else { return nil }
+            return await deliver(timerMessage, &behavior, context, &faultCountdown)
+        case .deliver(let value):
+            guard let delivered = value as? B.Message else { return nil }
+            return await deliver(delivered, &behavior, context, &faultCountdown)
+        case .command(let command):
+            await run(command)
+            return nil
+        case .passivationSweep:
+            return nil
+        }
+    }
+
+    /// Hands a message that came through the system lane to the behavior.
+    private func deliver(
+        _ message: B.Message,
+        _ behavior: inout B,
+        _ context: ActorContext<B.Message>,
+        _ faultCountdown: inout Int
+    ) async -> ExitReason? {
+        if faultCountdown > 0 {
+            faultCountdown -= 1
+            if faultCountdown == 0 { return .failed(InjectedFault(path: path)) }
+        }
+        do {
+            try await behavior.receive(message, context: context)
+            return nil
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    private func run(_ command: SupervisorCommand) async {
+        switch command.kind {
+        case .start(let spec):
+            do {
+                command.completion.succeed(try await supervision.spawnAndWait(spec))
+            } catch {
+                command.completion.fail(error)
+            }
+        case .stop(let name):
+            let found = await supervision.stopChild(named: name)
+            command.completion.succeed(found ? self : nil)
+        }
+    }
+
+    private func keepLeftovers(_ batch: [B.Message], from index: Int) {
+        if index < batch.count { leftovers = Array(batch[index...]) }
+    }
+
+    private func publish(_ report: inout BatchReport) {
+        guard report.handled > 0 else { return }
+        let published = report
+        report = BatchReport()
+        publishReport(published)
+    }
+
+    /// Ends the incarnation: records its end and tells the parent (or the system, for the root).
+    private func finish(_ number: Int, reason: ExitReason, ended: Completion<ExitReason>) {
+        lock.withLock {
+            task = nil
+            switch currentStateLocked {
+            case .terminated: break
+            default: setStateLocked(reason.isFailure ? .restarting : .stopping)
+            }
+        }
+        system.lifecycle.emit(LifecycleEvent(path: path, kind: .ended, incarnation: number, reason: reason))
+        system.incarnationEnded()
+        ended.succeed(reason)
+        if let parent {
+            parent.enqueueSystem(.childExited(self, incarnation: number, reason))
+        } else {
+            system.rootEnded(reason)
+        }
+    }
+}
+
+extension BehaviorCell where B == SupervisorBehavior {
+    /// The cell of a supervisor described by `supervisorSpec`.
+    static func supervisor(
+        path: ActorPath,
+        system: ActorSystem,
+        parent: CellBase?,
+        spec: ChildSpec,
+        supervisorSpec: SupervisorSpec
+    ) -> BehaviorCell<SupervisorBehavior> {
+        BehaviorCell<SupervisorBehavior>(
+            path: path,
+            system: system,
+            parent: parent,
+            spec: spec,
+            // A supervisor takes no user messages; its system lane is unbounded by design.
+            mailbox: MailboxConfiguration.supervisor,
+            policy: supervisorSpec.policy,
+            staticChildren: supervisorSpec.children,
+            factory: { SupervisorBehavior() }
+        )
+    }
+}

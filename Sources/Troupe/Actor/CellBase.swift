@@ -1,0 +1,251 @@
+import Synchronization
+
+/// The lifecycle state of an actor, as shown by `TREE` and metrics.
+public enum ActorState: String, Sendable, Hashable {
+    /// Created; its first incarnation has not finished starting.
+    case starting
+    /// Handling messages.
+    case running
+    /// Between incarnations: failed or stopped for a restart, waiting for its supervisor
+    /// (backoff, or siblings stopping). Messages queue up to the mailbox capacity.
+    case restarting
+    /// Finishing its last message and stopping its children.
+    case stopping
+    /// Stopped for good; messages go to dead letters.
+    case terminated
+}
+
+/// The identity and lifecycle of one actor. It outlives the actor's incarnations: a
+/// restart runs a new incarnation (a new task with fresh behavior state) on the same cell,
+/// so refs, the path and queued messages survive it.
+///
+/// # Locking
+/// One lock per cell guards the system lane, the parked consumer, the lifecycle fields
+/// and (in ``ActorCell``) the user lane. The cell's own incarnation task is the only
+/// consumer; any thread may enqueue.
+class CellBase: @unchecked Sendable, CustomStringConvertible {
+    // @unchecked Sendable: every mutable stored property is guarded by `lock`, except
+    // `systemPending` (an atomic) and the properties documented as owned by the cell's
+    // current incarnation task, which only that task touches.
+
+    let path: ActorPath
+    /// Strong on purpose: cells and their tasks keep the system alive until it has shut down.
+    let system: ActorSystem
+    /// The supervising cell; nil only for the root.
+    private(set) weak var parent: CellBase?
+    /// What this cell's incarnations run with (restart type, shutdown policy).
+    let spec: ChildSpec
+
+    let lock = Lock()
+
+    // Guarded by `lock`:
+    var systemQueue = RingBuffer<SystemMessage>()
+    var consumer: UnsafeContinuation<Void, Never>?
+    var consumerWantsUser = false
+    private(set) var state = ActorState.starting
+    var restartCount = 0
+    var incarnation = 0
+    var task: Task<Void, Never>?
+    /// Completed with the exit reason when the current incarnation's task has finished.
+    var incarnationEnded = Completion<ExitReason>()
+    var terminationReason: ExitReason?
+    var watchers: [ObjectIdentifier: Watcher] = [:]
+    var children: [CellBase] = []
+
+    /// Set while system messages wait, so a busy consumer notices them after each message
+    /// without taking the lock.
+    let systemPending = Atomic<Bool>(false)
+
+    init(path: ActorPath, system: ActorSystem, parent: CellBase?, spec: ChildSpec) {
+        self.path = path
+        self.system = system
+        self.parent = parent
+        self.spec = spec
+    }
+
+    var description: String { path.description }
+
+    // MARK: Overridden by ActorCell
+
+    /// Mailbox depth and capacity for introspection.
+    var mailboxDepthAndCapacity: (depth: Int, capacity: Int) { (0, 0) }
+
+    /// Whether the user lane has messages (caller holds `lock`).
+    var hasUserMessagesLocked: Bool { false }
+
+    /// Closes the user lane for good and dead-letters what it held.
+    func closeUserLane() {}
+
+    /// Reopens the user lane for a new incarnation after termination.
+    func reopenUserLaneLocked() {}
+
+    /// Starts a new incarnation on a new task and returns its number. `started` is
+    /// completed once the behavior's `started` hook returned (or with its error).
+    func launchIncarnation(started: Completion<Void>?) -> Int {
+        preconditionFailure("launchIncarnation must be overridden")
+    }
+
+    /// A snapshot of this actor's counters.
+    func metricsSnapshot() -> ActorMetrics {
+        preconditionFailure("metricsSnapshot must be overridden")
+    }
+
+    // MARK: System lane
+
+    /// Enqueues a system message; never blocked by a full user lane. Messages to a
+    /// terminated cell are discarded, except that a stop is harmless there anyway.
+    func enqueueSystem(_ message: SystemMessage) {
+        let wake: UnsafeContinuation<Void, Never>? = lock.withLock {
+            if state == .terminated { return nil }
+            systemQueue.append(message)
+            systemPending.store(true, ordering: .releasing)
+            let waiting = consumer
+            consumer = nil
+            return waiting
+        }
+        wake?.resume()
+    }
+
+    var isTerminatedOrStopping: Bool {
+        lock.withLock { state == .terminated || state == .stopping }
+    }
+
+    var currentState: ActorState {
+        lock.withLock { state }
+    }
+
+    func setState(_ newState: ActorState) {
+        lock.withLock { state = newState }
+    }
+
+    /// Sets the state while the caller holds `lock`.
+    func setStateLocked(_ newState: ActorState) {
+        state = newState
+    }
+
+    /// The state while the caller holds `lock`.
+    var currentStateLocked: ActorState { state }
+
+    // MARK: Children (mutated only by this cell's incarnation task; read by anyone)
+
+    func addChild(_ child: CellBase) {
+        lock.withLock { children.append(child) }
+    }
+
+    func removeChild(_ child: CellBase) {
+        lock.withLock { children.removeAll { $0 === child } }
+    }
+
+    var childrenSnapshot: [CellBase] {
+        lock.withLock { children }
+    }
+
+    func child(named name: String) -> CellBase? {
+        lock.withLock { children.first { $0.path.name == name } }
+    }
+
+    // MARK: Incarnation bookkeeping
+
+    /// The number of the latest incarnation (0 before the first).
+    var currentIncarnation: Int {
+        lock.withLock { incarnation }
+    }
+
+    /// Completed when the latest incarnation's task has finished.
+    var currentIncarnationEnded: Completion<ExitReason> {
+        lock.withLock { incarnationEnded }
+    }
+
+    /// Counts a restart decided by the supervisor.
+    func noteRestart() {
+        lock.withLock {
+            restartCount += 1
+            if state != .terminated { state = .restarting }
+        }
+    }
+
+    /// Cancels the current incarnation's task and, recursively, every descendant's.
+    /// Used when a shutdown timeout passes: cancellation is cooperative, so handlers see it
+    /// at their next `await` that checks for it.
+    func cancelSubtree() {
+        let (task, children): (Task<Void, Never>?, [CellBase]) = lock.withLock { (self.task, self.children) }
+        task?.cancel()
+        for child in children { child.cancelSubtree() }
+    }
+
+    // MARK: Termination and death watch
+
+    /// Ends this actor for good: closes its mailbox (queued messages become dead letters,
+    /// waiting senders and askers fail at once), and tells its watchers.
+    func terminate(_ reason: ExitReason) {
+        var abandonedCommands: [SupervisorCommand] = []
+        let watchers: [Watcher]? = lock.withLock {
+            guard state != .terminated else { return nil }
+            state = .terminated
+            terminationReason = reason
+            systemQueue.drain { pending in
+                if case .command(let command) = pending { abandonedCommands.append(command) }
+            }
+            systemPending.store(false, ordering: .relaxed)
+            task = nil
+            let current = Array(self.watchers.values)
+            self.watchers.removeAll()
+            return current
+        }
+        guard let watchers else { return }
+        for command in abandonedCommands { command.completion.fail(ActorSystemError.stopped(path)) }
+        closeUserLane()
+        for child in childrenSnapshot { child.terminate(.stopped) }
+        system.lifecycle.emit(LifecycleEvent(path: path, kind: .terminated, incarnation: currentIncarnation, reason: reason))
+        for watcher in watchers { watcher.notify(path, reason) }
+    }
+
+    /// Registers `watcher`; if this actor already terminated, notifies it at once.
+    func addWatcher(_ watcher: Watcher) {
+        let alreadyTerminated: ExitReason? = lock.withLock {
+            if state == .terminated { return terminationReason ?? .stopped }
+            watchers[watcher.id] = watcher
+            return nil
+        }
+        if let alreadyTerminated { watcher.notify(path, alreadyTerminated) }
+    }
+
+    func removeWatcher(_ id: ObjectIdentifier) {
+        _ = lock.withLock { watchers.removeValue(forKey: id) }
+    }
+
+    /// A terminated cell may run again when its supervisor restarts it as part of a
+    /// strategy (for example a static child of a supervisor that was itself restarted).
+    func reviveIfTerminated() {
+        lock.withLock {
+            guard state == .terminated else { return }
+            state = .restarting
+            terminationReason = nil
+            reopenUserLaneLocked()
+        }
+    }
+}
+
+/// Someone told when a watched actor terminates: another actor, or a waiting task.
+struct Watcher: Sendable {
+    let id: ObjectIdentifier
+    private let deliver: @Sendable (ActorPath, ExitReason) -> Void
+
+    func notify(_ path: ActorPath, _ reason: ExitReason) {
+        deliver(path, reason)
+    }
+
+    /// An actor watching: gets ``Signal/terminated(_:_:)`` on its system lane.
+    static func cell(_ watcher: CellBase) -> Watcher {
+        Watcher(id: ObjectIdentifier(watcher)) { [weak watcher] path, reason in
+            watcher?.enqueueSystem(.watched(path, reason))
+        }
+    }
+
+    /// A task waiting for the termination.
+    static func completion(_ completion: Completion<ExitReason>) -> Watcher {
+        Watcher(id: ObjectIdentifier(completion)) { _, reason in
+            completion.succeed(reason)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// A message on an actor's system lane. System messages are few, never bounded by the
+/// mailbox capacity, and always handled before user messages, so a full mailbox can still
+/// be stopped, restarted or told that a child died.
+enum SystemMessage: Sendable {
+    /// End the current incarnation after the message in progress.
+    case stop(StopMode)
+    /// A child's incarnation ended.
+    case childExited(CellBase, incarnation: Int, ExitReason)
+    /// A watched actor terminated for good.
+    case watched(ActorPath, ExitReason)
+    /// A delayed (backoff) restart of a child is due.
+    case restartDue(token: Int)
+    /// A child did not stop within its shutdown timeout.
+    case shutdownTimedOut(CellBase, incarnation: Int)
+    /// The idle-passivation sweep of a keyed supervisor is due.
+    case passivationSweep
+    /// Throw on the `nth` next user message (1 = the next one).
+    case injectFault(nth: Int)
+    /// A context timer fired; its message is delivered if the timer is still current.
+    case timerFired(key: String, generation: Int)
+    /// A message for the behavior that must not be lost to overflow (`pipeToSelf` results).
+    case deliver(any Sendable)
+    /// Run a supervision command sent by the system façade (start or stop a child).
+    case command(SupervisorCommand)
+}
+
+/// How an incarnation is asked to end.
+enum StopMode: Sendable, Equatable {
+    /// For good: close the mailbox now; queued messages go to dead letters.
+    case terminate
+    /// For a restart by the supervisor's strategy: keep the mailbox and its messages.
+    case forRestart
+    /// For good, but handle what is already queued first (passivation, eviction).
+    case drain
+}
+
+/// A request to a cell's supervision, carried on its system lane so that only the cell's
+/// own task ever changes its children.
+struct SupervisorCommand: Sendable {
+    enum Kind: Sendable {
+        case start(ChildSpec)
+        case stop(name: String)
+    }
+
+    let kind: Kind
+    let completion: Completion<CellBase?>
+}

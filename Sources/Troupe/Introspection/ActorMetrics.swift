@@ -1,0 +1,25 @@
+/// A snapshot of one actor's counters.
+///
+/// Counters accumulate over the actor's life, across restarts. `processed` and the latency
+/// histogram are published by the actor at batch boundaries, so they may trail the messages
+/// in flight by up to one batch.
+public struct ActorMetrics: Sendable, Hashable {
+    public let path: ActorPath
+    public let state: ActorState
+    /// Messages queued now.
+    public let mailboxDepth: Int
+    public let mailboxCapacity: Int
+    /// The deepest the mailbox has ever been.
+    public let highWaterMark: Int
+    /// Messages accepted into the mailbox.
+    public let enqueued: Int
+    /// Messages handled (successfully or not).
+    public let processed: Int
+    /// Messages this actor's mailbox refused or discarded (overflow, timeout, stop).
+    public let dropped: Int
+    /// Incarnations started after the first.
+    public let restarts: Int
+    /// Time spent in `receive`, sampled: the first message of every batch is timed, so
+    /// under light load every message is, and under heavy load one per batch.
+    public let handlingLatency: LatencyHistogram
+}

@@ -1,0 +1,160 @@
+/// The user lane of a mailbox as a pure state machine: a bounded FIFO of messages, the
+/// senders waiting for room, and the counters behind an actor's metrics.
+///
+/// It performs no effects. Each event returns what the caller must do once it has released
+/// the cell's lock: resume a continuation, record a dead letter, wake the consumer.
+///
+/// # Invariants
+/// - `ring.count <= capacity`.
+/// - Waiting senders exist only while the ring is full: whenever the consumer takes
+///   messages, waiters are admitted, oldest first, into the freed slots. So a new message
+///   never overtakes a waiting one, and each sender's messages stay in the order it sent.
+/// - Once `isClosed`, nothing enters the ring again until `reopen()`.
+struct UserQueue<Message: Sendable>: ~Copyable {
+    let capacity: Int
+    let policy: OverflowPolicy
+    private(set) var ring = RingBuffer<Message>()
+    private var waiters = RingBuffer<SuspendedSend<Message>>()
+    private var waitingCount = 0
+    private(set) var isClosed = false
+
+    private(set) var highWaterMark = 0
+    private(set) var enqueuedTotal = 0
+    private(set) var droppedTotal = 0
+
+    init(capacity: Int, policy: OverflowPolicy) {
+        self.capacity = capacity
+        self.policy = policy
+    }
+
+    var depth: Int { ring.count }
+    var isEmpty: Bool { ring.isEmpty }
+    var hasWaitingSenders: Bool { waitingCount > 0 }
+
+    /// What became of an offered message.
+    enum Offer {
+        case enqueued
+        /// Enqueued after evicting the oldest message, which the caller dead-letters.
+        case enqueuedEvicting(Message)
+        /// Not enqueued; the caller dead-letters it with `reason` and reports `outcome`.
+        case rejected(Message, SendOutcome, DeadLetterReason)
+        /// The policy says wait: the caller parks the sender with ``park(_:)``.
+        case mustWait(Message)
+    }
+
+    /// Offers `message`. `mayWait` is false for `trySend`, which never waits.
+    mutating func offer(_ message: consuming Message, mayWait: Bool) -> Offer {
+        if isClosed { return .rejected(message, .stopped, .actorStopped) }
+        if ring.count < capacity && waitingCount == 0 {
+            append(message)
+            return .enqueued
+        }
+        switch policy {
+        case .suspend:
+            if mayWait { return .mustWait(message) }
+            droppedTotal &+= 1
+            return .rejected(message, .full, .mailboxFull)
+        case .fail:
+            droppedTotal &+= 1
+            return .rejected(message, .full, .mailboxFull)
+        case .dropNewest:
+            droppedTotal &+= 1
+            return .rejected(message, .dropped, .droppedNewest)
+        case .dropOldest:
+            guard let evicted = ring.popFirst() else {
+                // Capacity 0 is rejected at configuration time, so the ring is never empty here.
+                droppedTotal &+= 1
+                return .rejected(message, .dropped, .droppedNewest)
+            }
+            droppedTotal &+= 1
+            append(message)
+            return .enqueuedEvicting(evicted)
+        }
+    }
+
+    /// Queues a sender that must wait (after ``offer(_:mayWait:)`` returned `.mustWait`).
+    /// If room appeared in between, the message is enqueued at once and `true` is returned.
+    mutating func park(_ sender: SuspendedSend<Message>) -> Bool {
+        if ring.count < capacity && waitingCount == 0, let message = sender.message.take() {
+            append(message)
+            return true
+        }
+        waiters.append(sender)
+        waitingCount &+= 1
+        return false
+    }
+
+    /// Removes a waiting sender (timeout, cancellation). Returns its message and
+    /// continuation if it was still waiting; the record itself is skipped lazily when its
+    /// turn comes.
+    mutating func abandon(
+        _ sender: SuspendedSend<Message>
+    ) -> (Message, UnsafeContinuation<SendOutcome, Never>)? {
+        guard let continuation = sender.continuation, let message = sender.message.take() else { return nil }
+        sender.continuation = nil
+        waitingCount &-= 1
+        droppedTotal &+= 1
+        return (message, continuation)
+    }
+
+    /// Moves up to `limit` messages into `batch` and admits waiting senders into the room
+    /// made; their continuations go to `admitted` for the caller to resume with `.enqueued`.
+    mutating func take(
+        upTo limit: Int,
+        into batch: inout [Message],
+        admitted: inout [UnsafeContinuation<SendOutcome, Never>]
+    ) {
+        ring.moveFront(limit, into: &batch)
+        while waitingCount > 0 && ring.count < capacity, let sender = waiters.popFirst() {
+            guard let continuation = sender.continuation, let message = sender.message.take() else { continue }
+            sender.continuation = nil
+            waitingCount &-= 1
+            append(message)
+            admitted.append(continuation)
+        }
+        if waitingCount == 0 && !waiters.isEmpty {
+            waiters.drain { _ in }
+        }
+    }
+
+    /// Closes the lane: no message enters until ``reopen()``. Queued messages and waiting
+    /// senders are handed back for dead-lettering and resumption with `.stopped`.
+    mutating func close(
+        discarding messages: inout [Message],
+        senders: inout [(Message, UnsafeContinuation<SendOutcome, Never>)]
+    ) {
+        isClosed = true
+        ring.drain { messages.append($0) }
+        droppedTotal &+= messages.count
+        waiters.drain { sender in
+            guard let continuation = sender.continuation, let message = sender.message.take() else { return }
+            sender.continuation = nil
+            senders.append((message, continuation))
+        }
+        droppedTotal &+= senders.count
+        waitingCount = 0
+        ring.releaseStorage()
+    }
+
+    /// Stops accepting messages but keeps the queued ones for the consumer to finish
+    /// (drain-then-stop, used when a keyed actor is passivated or evicted).
+    mutating func closeForNewMessages() {
+        isClosed = true
+    }
+
+    /// Accepts messages again (a stopped actor restarted by its supervisor).
+    mutating func reopen() {
+        isClosed = false
+    }
+
+    /// Gives the buffer back while idle, so an idle actor holds no message storage.
+    mutating func releaseStorageIfEmpty() {
+        ring.releaseStorage()
+    }
+
+    private mutating func append(_ message: consuming Message) {
+        ring.append(message)
+        enqueuedTotal &+= 1
+        if ring.count > highWaterMark { highWaterMark = ring.count }
+    }
+}

@@ -1,0 +1,282 @@
+/// One child as its parent's supervision sees it.
+final class ChildSlot {
+    let cell: CellBase
+    /// Declared in a ``SupervisorSpec`` (kept across restarts of the parent), as opposed to
+    /// spawned at run time (removed when it ends for good).
+    let isStatic: Bool
+    /// The running incarnation; nil while the child is down or being stopped on request,
+    /// so a late `childExited` for an incarnation we stopped ourselves is recognised as stale.
+    var incarnation: Int?
+    /// Set while the child waits for a delayed (backoff) restart.
+    var pendingRestart: Int?
+    /// Restart times within the intensity period, for this child's backoff.
+    var restartTimes: [ClockInstant] = []
+
+    init(cell: CellBase, isStatic: Bool) {
+        self.cell = cell
+        self.isStatic = isStatic
+    }
+
+    func restarts(within period: Duration, now: ClockInstant) -> Int {
+        let windowStart = now.advanced(by: .zero - period)
+        restartTimes.removeAll { $0 <= windowStart }
+        return restartTimes.count
+    }
+}
+
+/// The children of one cell and the routines that start, stop and restart them.
+///
+/// Supervision runs inside the parent's own incarnation task: a child's exit arrives as a
+/// system message, the ``RestartPlanner`` decides, and this class carries the decision out,
+/// awaiting each stop and each start in order. While it does, the parent handles nothing
+/// else; further exits wait in its system lane and are recognised as stale by incarnation
+/// number when they concern a child it stopped itself.
+///
+/// # Concurrency contract
+/// Owned by one cell and used only by that cell's current incarnation task (incarnations
+/// never overlap), so it needs no lock. The cell's `children` list, which others read for
+/// `TREE` and lookups, is updated under the cell's lock.
+final class Supervision: @unchecked Sendable {
+    // @unchecked Sendable: only the owning cell's incarnation task touches it (see above).
+    unowned let owner: CellBase
+    private(set) var planner: RestartPlanner
+    private let staticSpecs: [ChildSpec]
+    private var slots: [ChildSlot] = []
+    private var staticSlotsCreated = false
+    private var nextRestartToken = 0
+
+    init(owner: CellBase, policy: SupervisionPolicy, staticChildren: [ChildSpec], seed: UInt64) {
+        self.owner = owner
+        self.staticSpecs = staticChildren
+        self.planner = RestartPlanner(
+            strategy: policy.strategy, intensity: policy.intensity, backoff: policy.backoff, seed: seed
+        )
+    }
+
+    private var system: ActorSystem { owner.system }
+
+    var hasChildren: Bool { !slots.isEmpty }
+
+    // MARK: Starting
+
+    /// Starts the static children in order, each after the previous one started. Throws
+    /// the first start failure; the caller's teardown then stops those already started,
+    /// in reverse order.
+    func startStaticChildren() async throws {
+        if !staticSlotsCreated {
+            staticSlotsCreated = true
+            for spec in staticSpecs {
+                let slot = ChildSlot(cell: spec.makeCell(system: system, parent: owner), isStatic: true)
+                slots.append(slot)
+                owner.addChild(slot.cell)
+            }
+        }
+        for slot in slots where slot.isStatic {
+            try await start(slot)
+        }
+    }
+
+    /// Adds a child at run time and starts it without waiting (``ActorContext/spawn``).
+    func spawn(_ spec: ChildSpec) throws(ConfigurationError) -> CellBase {
+        let slot = try addDynamic(spec)
+        slot.incarnation = slot.cell.launchIncarnation(started: nil)
+        return slot.cell
+    }
+
+    /// Adds a child at run time and waits until it has started (``ActorSystem/spawn``).
+    func spawnAndWait(_ spec: ChildSpec) async throws -> CellBase {
+        let slot = try addDynamic(spec)
+        do {
+            try await start(slot)
+        } catch {
+            remove(slot)
+            slot.cell.terminate(.startFailed(error))
+            throw error
+        }
+        return slot.cell
+    }
+
+    private func addDynamic(_ spec: ChildSpec) throws(ConfigurationError) -> ChildSlot {
+        if slots.contains(where: { $0.cell.path.name == spec.name }) {
+            throw .duplicateChildName(spec.name)
+        }
+        let slot = ChildSlot(cell: spec.makeCell(system: system, parent: owner), isStatic: false)
+        slots.append(slot)
+        owner.addChild(slot.cell)
+        return slot
+    }
+
+    /// Starts one incarnation of `slot` and waits for its `started` hook.
+    private func start(_ slot: ChildSlot) async throws {
+        slot.cell.reviveIfTerminated()
+        let started = Completion<Void>()
+        let number = slot.cell.launchIncarnation(started: started)
+        slot.incarnation = number
+        if case .failure(let error) = await started.wait() {
+            if slot.incarnation == number { slot.incarnation = nil }
+            throw error
+        }
+    }
+
+    // MARK: Stopping
+
+    /// Stops the child named `name` for good. Returns false if there is no such child.
+    func stopChild(named name: String) async -> Bool {
+        guard let slot = slots.first(where: { $0.cell.path.name == name }) else { return false }
+        await stop(slot, mode: .terminate)
+        remove(slot)
+        return true
+    }
+
+    /// Stops the child whose cell is `cell` for good, without waiting (``ActorContext/stop(_:)``):
+    /// the stop is requested and the exit, when it comes, is not treated as a failure.
+    func requestStop(of cell: CellBase) {
+        guard let slot = slots.first(where: { $0.cell === cell }), let number = slot.incarnation else { return }
+        slot.incarnation = nil
+        slot.pendingRestart = nil
+        cell.enqueueSystem(.stop(.terminate))
+        let policy = cell.spec.shutdown
+        if let timeout = policy.timeout {
+            system.clock.schedule(ActionTimer(deadline: system.clock.now.advanced(by: timeout)) { [weak owner] in
+                owner?.enqueueSystem(.shutdownTimedOut(cell, incarnation: number))
+            })
+        }
+        stopRequested.insert(ObjectIdentifier(cell))
+    }
+
+    /// Children asked to stop by ``requestStop(of:)`` whose exit has not arrived yet.
+    private var stopRequested = Set<ObjectIdentifier>()
+
+    /// Stops every child, last started first: used when the parent's incarnation ends.
+    /// Static children keep their mailboxes (the parent may be restarted and start them
+    /// again); run-time children end for good.
+    func stopAll() async {
+        for slot in slots.reversed() {
+            await stop(slot, mode: slot.isStatic ? .forRestart : .terminate)
+            if !slot.isStatic { remove(slot) }
+        }
+    }
+
+    /// Asks the child to stop and waits for its incarnation to end; after the shutdown
+    /// timeout, cancels its subtree and waits once more as long (then gives up on it: a
+    /// handler that ignores cancellation keeps its task alive, and the system's live task
+    /// count shows it).
+    private func stop(_ slot: ChildSlot, mode: StopMode) async {
+        slot.pendingRestart = nil
+        let cell = slot.cell
+        if slot.incarnation != nil {
+            slot.incarnation = nil
+            let ended = cell.currentIncarnationEnded
+            cell.enqueueSystem(.stop(mode))
+            if let timeout = cell.spec.shutdown.timeout {
+                if await ended.wait(until: system.clock.now.advanced(by: timeout), clock: system.clock) == nil {
+                    cell.cancelSubtree()
+                    _ = await ended.wait(until: system.clock.now.advanced(by: timeout), clock: system.clock)
+                }
+            } else {
+                _ = await ended.wait()
+            }
+        }
+        if mode != .forRestart {
+            cell.terminate(.stopped)
+        } else if cell.currentState != .terminated {
+            cell.setState(.restarting)
+        }
+    }
+
+    private func remove(_ slot: ChildSlot) {
+        slots.removeAll { $0 === slot }
+        owner.removeChild(slot.cell)
+    }
+
+    // MARK: Reacting to exits
+
+    /// A child's incarnation ended. Returns the reason the parent must fail with if the
+    /// restart intensity is exceeded.
+    func childExited(_ cell: CellBase, incarnation: Int, reason: ExitReason) async -> ExitReason? {
+        if stopRequested.remove(ObjectIdentifier(cell)) != nil {
+            cell.terminate(.stopped)
+            if let slot = slots.first(where: { $0.cell === cell }), !slot.isStatic { remove(slot) }
+            return nil
+        }
+        guard let slot = slots.first(where: { $0.cell === cell }), slot.incarnation == incarnation else {
+            return nil
+        }
+        slot.incarnation = nil
+        return await handleEnd(of: slot, reason: reason)
+    }
+
+    /// A requested stop did not finish in time: cancel the child's subtree.
+    func shutdownTimedOut(_ cell: CellBase, incarnation: Int) {
+        guard stopRequested.contains(ObjectIdentifier(cell)), cell.currentIncarnation == incarnation else { return }
+        cell.cancelSubtree()
+    }
+
+    /// A delayed restart is due.
+    func restartDue(token: Int) async -> ExitReason? {
+        let due = slots.filter { $0.pendingRestart == token }
+        for slot in due { slot.pendingRestart = nil }
+        return await startInOrder(due)
+    }
+
+    private func handleEnd(of slot: ChildSlot, reason: ExitReason) async -> ExitReason? {
+        guard let index = slots.firstIndex(where: { $0 === slot }) else { return nil }
+        let now = system.clock.now
+        let decision = planner.childEnded(
+            at: index,
+            of: slots.count,
+            restart: slot.cell.spec.restart,
+            reason: reason,
+            childRestarts: slot.restarts(within: planner.intensity.period, now: now),
+            now: now
+        )
+        switch decision {
+        case .keepDown:
+            slot.cell.terminate(reason)
+            if !slot.isStatic { remove(slot) }
+            return nil
+        case .escalate:
+            system.log(.warning, "\(owner.path): restart intensity exceeded (\(planner.intensity.maxRestarts) in \(planner.intensity.period)) after \(slot.cell.path) \(reason); escalating")
+            return .escalated(child: slot.cell.path, error: ExitError(reason: reason))
+        case .restart(let stopIndices, let startIndices, let delay):
+            let toStop = stopIndices.map { slots[$0] }
+            let toStart = startIndices.map { slots[$0] }
+            for other in toStop {
+                await stop(other, mode: .forRestart)
+            }
+            for restarting in toStart {
+                restarting.restartTimes.append(now)
+                restarting.cell.noteRestart()
+            }
+            if delay > .zero {
+                nextRestartToken += 1
+                let token = nextRestartToken
+                for restarting in toStart { restarting.pendingRestart = token }
+                system.clock.schedule(ActionTimer(deadline: system.clock.now.advanced(by: delay)) { [weak owner] in
+                    owner?.enqueueSystem(.restartDue(token: token))
+                })
+                return nil
+            }
+            return await startInOrder(toStart)
+        }
+    }
+
+    /// Starts `list` in order. A start that fails is a new failure of that child, decided
+    /// by the planner like any other (so it counts towards the intensity).
+    private func startInOrder(_ list: [ChildSlot]) async -> ExitReason? {
+        for slot in list where slots.contains(where: { $0 === slot }) && slot.incarnation == nil {
+            do {
+                try await start(slot)
+            } catch {
+                return await handleEnd(of: slot, reason: .startFailed(error))
+            }
+        }
+        return nil
+    }
+}
+
+/// Wraps an ``ExitReason`` where an `Error` is needed (an escalation's cause).
+public struct ExitError: Error, Sendable, CustomStringConvertible {
+    public let reason: ExitReason
+    public var description: String { reason.description }
+}

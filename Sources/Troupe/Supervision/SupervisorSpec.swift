@@ -1,0 +1,42 @@
+/// A supervisor: its strategy, how much failure it tolerates, and its children in start
+/// order. Children start left to right, each only after the previous one started, and
+/// stop right to left.
+public struct SupervisorSpec: Sendable {
+    public let strategy: RestartStrategy
+    public let intensity: RestartIntensity
+    /// Delay before restarts; nil restarts at once.
+    public let backoff: Backoff?
+    public let children: [ChildSpec]
+
+    /// - Throws: ``ConfigurationError/duplicateChildName(_:)`` if two children share a name.
+    public init(
+        strategy: RestartStrategy = .oneForOne,
+        intensity: RestartIntensity = .default,
+        backoff: Backoff? = nil,
+        children: [ChildSpec]
+    ) throws(ConfigurationError) {
+        var seen = Set<String>()
+        for child in children where !seen.insert(child.name).inserted {
+            throw .duplicateChildName(child.name)
+        }
+        self.strategy = strategy
+        self.intensity = intensity
+        self.backoff = backoff
+        self.children = children
+    }
+
+    /// How the supervision of this spec's children behaves.
+    var policy: SupervisionPolicy {
+        SupervisionPolicy(strategy: strategy, intensity: intensity, backoff: backoff)
+    }
+}
+
+/// The supervision rules a cell applies to its children.
+struct SupervisionPolicy: Sendable {
+    let strategy: RestartStrategy
+    let intensity: RestartIntensity
+    let backoff: Backoff?
+
+    /// For the children an ordinary actor spawns: one for one, default intensity.
+    static let forSpawnedChildren = SupervisionPolicy(strategy: .oneForOne, intensity: .default, backoff: nil)
+}

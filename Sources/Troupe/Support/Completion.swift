@@ -1,0 +1,85 @@
+/// A result that arrives once, awaited by any number of tasks, each with an optional
+/// deadline on the system's clock.
+///
+/// Used for "this child has started", "this incarnation has ended", "the system has shut
+/// down". Completing it twice keeps the first result. A waiter's deadline timer is
+/// cancelled when the result arrives first, so no stale timer stays scheduled.
+package final class Completion<Value: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `result`, `waiters` and `nextWaiter` are only accessed under `lock`.
+    private struct Waiter {
+        let continuation: UnsafeContinuation<Result<Value, any Error>?, Never>
+        var timer: (ClockTimer, any ActorClock)?
+    }
+
+    private let lock = Lock()
+    private var result: Result<Value, any Error>?
+    private var waiters: [UInt64: Waiter] = [:]
+    private var nextWaiter: UInt64 = 0
+
+    package init() {}
+
+    /// The result, if it has arrived.
+    package var current: Result<Value, any Error>? {
+        lock.withLock { result }
+    }
+
+    /// Completes with `result` unless already completed; returns whether this call did.
+    @discardableResult
+    package func complete(_ result: Result<Value, any Error>) -> Bool {
+        let toResume: [Waiter]? = lock.withLock {
+            guard self.result == nil else { return nil }
+            self.result = result
+            let waiting = Array(waiters.values)
+            waiters.removeAll()
+            return waiting
+        }
+        guard let toResume else { return false }
+        for waiter in toResume {
+            if let (timer, clock) = waiter.timer { clock.cancel(timer) }
+            waiter.continuation.resume(returning: result)
+        }
+        return true
+    }
+
+    @discardableResult
+    package func succeed(_ value: Value) -> Bool { complete(.success(value)) }
+
+    @discardableResult
+    package func fail(_ error: any Error) -> Bool { complete(.failure(error)) }
+
+    /// Waits for the result.
+    package func wait() async -> Result<Value, any Error> {
+        // Without a deadline the wait can only end with a result.
+        await wait(until: nil, clock: nil)!
+    }
+
+    /// Waits for the result until `deadline` on `clock`; nil if the deadline came first.
+    package func wait(until deadline: ClockInstant?, clock: (any ActorClock)?) async -> Result<Value, any Error>? {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Value, any Error>?, Never>) in
+            let (ready, token): (Result<Value, any Error>?, UInt64) = lock.withLock {
+                if let result { return (result, 0) }
+                let token = nextWaiter
+                nextWaiter &+= 1
+                waiters[token] = Waiter(continuation: continuation, timer: nil)
+                return (nil, token)
+            }
+            if let ready {
+                continuation.resume(returning: ready)
+                return
+            }
+            guard let deadline, let clock else { return }
+            let timer = ActionTimer(deadline: deadline) { [self] in
+                let expired = lock.withLock { waiters.removeValue(forKey: token) }
+                expired?.continuation.resume(returning: nil)
+            }
+            // Scheduled under our lock so that `complete` either sees the timer (and cancels
+            // it) or has not run yet. Lock order: this lock, then the clock's; a clock fires
+            // timers without holding its own lock, so the order is never reversed.
+            lock.withLock {
+                guard waiters[token] != nil else { return }
+                waiters[token]?.timer = (timer, clock)
+                clock.schedule(timer)
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+import Synchronization
+
+/// A tree of actors with its own threads, clock and dead letters.
+///
+/// The system's root supervisor (`/root`) owns every actor, directly or through the
+/// supervisors under it. Several systems can live in one process; they share nothing.
+///
+/// ```swift
+/// let system = try ActorSystem(name: "shop")
+/// let counter = try await system.spawn("counter", mailbox: .init(capacity: 1_000)) { Counter() }
+/// await counter.send(.increment)
+/// let value = try await counter.ask { .get($0) }
+/// await system.shutdown()
+/// ```
+///
+/// # Lifecycle
+/// The system runs from `init` until ``shutdown(timeout:)``, which stops the tree in reverse
+/// start order and waits for every task the system started. Call it: the system's threads
+/// keep running until then. If the root supervisor fails (its restart intensity exceeded),
+/// the system ends on its own; ``terminated()`` reports why.
+///
+/// # Concurrency contract
+/// All members may be used from any task or thread.
+public final class ActorSystem: @unchecked Sendable {
+    // @unchecked Sendable: immutable state, atomics, and `shutdownState`, guarded by `lock`.
+
+    /// The system's name (used for thread names and logs).
+    public let name: String
+    public let configuration: Configuration
+    /// The clock everything in this system uses.
+    public let clock: any ActorClock
+    /// Where undelivered messages are counted and observed.
+    public let deadLetters = DeadLetterOffice()
+    let lifecycle = Observers<LifecycleEvent>()
+
+    let executor: ActorExecutor
+    private let liveTasks = Atomic<Int>(0)
+    private let liveIncarnations = Atomic<Int>(0)
+    private let seeds: Atomic<UInt64>
+    private let lock = Lock()
+    private var shuttingDown = false
+    private var allTasksEnded: Completion<Void>?
+    private let rootEndedCompletion = Completion<ExitReason>()
+    private(set) var root: BehaviorCell<SupervisorBehavior>!
+
+    /// Starts a system: its executor threads and its root supervisor.
+    public init(name: String = "troupe", configuration: Configuration = Configuration()) {
+        self.name = name
+        self.configuration = configuration
+        self.clock = configuration.clock
+        self.seeds = Atomic(configuration.randomSeed)
+        self.executor = ActorExecutor(name: String(name.prefix(8)) + "-w", threads: configuration.threads)
+        let rootSpec = try! ChildSpec.supervisor("root", configuration.rootSupervisor)
+        root = BehaviorCell<SupervisorBehavior>.supervisor(
+            path: .root, system: self, parent: nil, spec: rootSpec, supervisorSpec: configuration.rootSupervisor
+        )
+        _ = root.launchIncarnation(started: nil)
+    }
+
+    // MARK: Spawning
+
+    /// Starts an actor under the root supervisor and waits until its `started` hook ran.
+    ///
+    /// - Throws: ``ConfigurationError`` for a bad or duplicate name; the start error if the
+    ///   factory or `started` threw; ``ActorSystemError/stopped(_:)`` after shutdown.
+    public func spawn<B: Behavior>(
+        _ name: String,
+        mailbox: MailboxConfiguration,
+        restart: RestartType = .permanent,
+        shutdown: ShutdownPolicy = .defaultForActors,
+        _ factory: @escaping @Sendable () throws -> B
+    ) async throws -> ActorRef<B.Message> {
+        let spec = try ChildSpec.actor(name, mailbox: mailbox, restart: restart, shutdown: shutdown, factory)
+        let cell = try await startChild(spec)
+        // The spec was made from B, so its cell is a BehaviorCell<B>.
+        return ActorRef(cell: cell as! ActorCell<B.Message>)
+    }
+
+    /// Starts a child (an actor or a whole supervisor subtree) under the root supervisor and
+    /// waits until it (and, for a supervisor, all its children, in order) started.
+    @discardableResult
+    public func start(_ spec: ChildSpec) async throws -> ActorPath {
+        try await startChild(spec).path
+    }
+
+    private func startChild(_ spec: ChildSpec) async throws -> CellBase {
+        let completion = Completion<CellBase?>()
+        root.enqueueSystem(.command(SupervisorCommand(kind: .start(spec), completion: completion)))
+        guard let cell = try await completion.wait().get() else { throw ActorSystemError.stopped(.root) }
+        return cell
+    }
+
+    /// Stops the root's child named `name` for good. Returns false if there is none.
+    @discardableResult
+    public func stop(childNamed name: String) async -> Bool {
+        let completion = Completion<CellBase?>()
+        root.enqueueSystem(.command(SupervisorCommand(kind: .stop(name: name), completion: completion)))
+        return ((try? await completion.wait().get()) ?? nil) != nil
+    }
+
+    // MARK: Finding actors
+
+    /// The actor at `path`, if it exists and accepts `Message`.
+    public func lookup<Message: Sendable>(_ path: ActorPath, as type: Message.Type = Message.self) -> ActorRef<Message>? {
+        guard let cell = cell(at: path) as? ActorCell<Message> else { return nil }
+        return ActorRef(cell: cell)
+    }
+
+    func cell(at path: ActorPath) -> CellBase? {
+        guard path.components.first == "root" else { return nil }
+        var current: CellBase = root
+        for name in path.components.dropFirst() {
+            guard let next = current.child(named: name) else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    // MARK: Introspection
+
+    /// Incarnations running now (each actor that is up counts once).
+    public var liveActorCount: Int { liveIncarnations.load(ordering: .acquiring) }
+
+    /// Tasks the system started that have not finished: incarnations and background work.
+    /// Zero after a clean ``shutdown(timeout:)``.
+    public var liveTaskCount: Int { liveTasks.load(ordering: .acquiring) }
+
+    /// Metrics of the actor at `path`.
+    public func metrics(at path: ActorPath) -> ActorMetrics? {
+        cell(at: path)?.metricsSnapshot()
+    }
+
+    /// Metrics of every actor in the tree, depth first in start order.
+    public func allMetrics() -> [ActorMetrics] {
+        var result: [ActorMetrics] = []
+        func visit(_ cell: CellBase) {
+            result.append(cell.metricsSnapshot())
+            for child in cell.childrenSnapshot { visit(child) }
+        }
+        visit(root)
+        return result
+    }
+
+    /// The live tree, one actor a line, indented two spaces per depth:
+    /// `<path> mailbox=<depth>/<capacity> restarts=<n> state=<state>` (the `TREE` format).
+    public func tree() -> String {
+        TreeRenderer.render(root)
+    }
+
+    /// Calls `observer` for every lifecycle event from now on (starts, ends, terminations),
+    /// synchronously on the runtime's thread: keep it quick. Returns a token for
+    /// ``removeLifecycleObserver(_:)``.
+    @discardableResult
+    public func addLifecycleObserver(_ observer: @escaping @Sendable (LifecycleEvent) -> Void) -> UInt64 {
+        lifecycle.add(observer)
+    }
+
+    public func removeLifecycleObserver(_ token: UInt64) {
+        lifecycle.remove(token)
+    }
+
+    // MARK: Fault injection
+
+    /// Makes the actor at `path` throw ``InjectedFault`` on its `nth` next message (1 = the
+    /// next one), so its supervisor reacts as to any failure. Returns false for an unknown path.
+    @discardableResult
+    public func injectFault(at path: ActorPath, onMessage nth: Int = 1) -> Bool {
+        guard let cell = cell(at: path) else { return false }
+        cell.enqueueSystem(.injectFault(nth: nth))
+        return true
+    }
+
+    // MARK: Shutdown
+
+    /// Stops every actor, last started first, each gracefully within its shutdown policy,
+    /// then waits for every task of the system to finish and stops its threads.
+    ///
+    /// If the tree has not stopped after `timeout`, its remaining tasks are cancelled and
+    /// waited for once more as long. Calling it again waits for the same shutdown. Called
+    /// from inside one of this system's actors it only starts the shutdown (the caller's own
+    /// task must end first) and returns at once.
+    @discardableResult
+    public func shutdown(timeout: Duration = .seconds(10)) async -> ShutdownReport {
+        let started = ContinuousClock.now
+        let tasksEnded: Completion<Void> = lock.withLock {
+            if !shuttingDown {
+                shuttingDown = true
+                let completion = Completion<Void>()
+                allTasksEnded = completion
+                if liveTasks.load(ordering: .acquiring) == 0 { completion.succeed(()) }
+            }
+            return allTasksEnded!
+        }
+        root.enqueueSystem(.stop(.terminate))
+        if executor.isCurrent {
+            return ShutdownReport(completed: false, remainingTasks: liveTaskCount, duration: .zero)
+        }
+        var inTime = await tasksEnded.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil
+        if !inTime {
+            log(.warning, "shutdown of \(name) exceeded \(timeout); cancelling \(liveTaskCount) remaining task(s)")
+            root.cancelSubtree()
+            inTime = await tasksEnded.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil
+        }
+        if inTime { executor.shutdown() }
+        return ShutdownReport(
+            completed: inTime, remainingTasks: liveTaskCount, duration: ContinuousClock.now - started
+        )
+    }
+
+    /// Waits until the root supervisor has ended (after shutdown, or after it failed).
+    public func terminated() async -> ExitReason {
+        (try? await rootEndedCompletion.wait().get()) ?? .stopped
+    }
+
+    // MARK: Runtime bookkeeping
+
+    func incarnationStarted() {
+        liveIncarnations.add(1, ordering: .relaxed)
+        taskStarted()
+    }
+
+    func incarnationEnded() {
+        liveIncarnations.subtract(1, ordering: .relaxed)
+        taskEnded()
+    }
+
+    func taskStarted() {
+        liveTasks.add(1, ordering: .relaxed)
+    }
+
+    func taskEnded() {
+        let remaining = liveTasks.subtract(1, ordering: .acquiringAndReleasing).newValue
+        guard remaining == 0 else { return }
+        let completion: Completion<Void>? = lock.withLock { shuttingDown ? allTasksEnded : nil }
+        completion?.succeed(())
+    }
+
+    func rootEnded(_ reason: ExitReason) {
+        root.terminate(reason)
+        if reason.isFailure {
+            log(.error, "the root supervisor of \(name) ended: \(reason); the system has stopped")
+        }
+        rootEndedCompletion.succeed(reason)
+    }
+
+    /// A seed for one supervisor's jitter, derived from the configured seed.
+    func nextSeed() -> UInt64 {
+        seeds.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+    }
+
+    func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
+        guard level >= configuration.logLevel else { return }
+        configuration.logger(level, "[\(name)] \(message())")
+    }
+}
+
+/// Errors of the system façade.
+public enum ActorSystemError: Error, Sendable, CustomStringConvertible {
+    /// The supervisor that should have run the request has stopped (the system shut down).
+    case stopped(ActorPath)
+
+    public var description: String {
+        switch self {
+        case .stopped(let path): "\(path) has stopped; the actor system is shutting down or down"
+        }
+    }
+}
+
+/// What ``ActorSystem/shutdown(timeout:)`` achieved.
+public struct ShutdownReport: Sendable, Hashable {
+    /// True if every task of the system finished.
+    public let completed: Bool
+    /// Tasks still running (non-zero only if some ignored cancellation).
+    public let remainingTasks: Int
+    /// Real time the shutdown took.
+    public let duration: Duration
+}

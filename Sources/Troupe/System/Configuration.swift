@@ -1,0 +1,71 @@
+/// Severity of a runtime log line.
+public enum LogLevel: Int, Sendable, Comparable, CustomStringConvertible {
+    case debug, info, warning, error
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var description: String {
+        switch self {
+        case .debug: "debug"
+        case .info: "info"
+        case .warning: "warning"
+        case .error: "error"
+        }
+    }
+}
+
+extension ActorSystem {
+    /// Settings of an ``ActorSystem``. Every bound has a default and is validated here.
+    public struct Configuration: Sendable {
+        /// Worker threads actors run on. Default: the number of cores (at least 1).
+        public let threads: Int
+        /// The clock for every timer, deadline and backoff. Default: a new ``SystemClock``.
+        public let clock: any ActorClock
+        /// Deadline of an `ask` that does not give one. Default: 5 s.
+        public let askTimeout: Duration
+        /// Strategy and intensity of the root supervisor (its children are added with
+        /// ``ActorSystem/start(_:)``). Default: one for one, 3 restarts in 5 s.
+        public let rootSupervisor: SupervisorSpec
+        /// Seed for backoff jitter; fix it to make jitter repeatable. Default: random.
+        public let randomSeed: UInt64
+        /// Lines below this level are not logged. Default: warning.
+        public let logLevel: LogLevel
+        /// Where log lines go. Default: standard error.
+        public let logger: @Sendable (LogLevel, String) -> Void
+
+        /// - Throws: ``ConfigurationError`` if `threads` is below 1 or `askTimeout` is not positive.
+        public init(
+            threads: Int = Configuration.defaultThreads,
+            clock: (any ActorClock)? = nil,
+            askTimeout: Duration = .seconds(5),
+            rootSupervisor: SupervisorSpec? = nil,
+            randomSeed: UInt64? = nil,
+            logLevel: LogLevel = .warning,
+            logger: @escaping @Sendable (LogLevel, String) -> Void = Configuration.standardError
+        ) throws(ConfigurationError) {
+            try ConfigurationError.requirePositive(threads, "threads")
+            try ConfigurationError.requirePositive(askTimeout, "ask timeout")
+            self.threads = threads
+            self.clock = clock ?? SystemClock()
+            self.askTimeout = askTimeout
+            self.rootSupervisor = rootSupervisor ?? (try! SupervisorSpec(children: []))
+            self.randomSeed = randomSeed ?? UInt64.random(in: .min ... .max)
+            self.logLevel = logLevel
+            self.logger = logger
+        }
+
+        /// The defaults (cannot fail).
+        public init() {
+            // The defaults are valid by construction.
+            try! self.init(threads: Configuration.defaultThreads)
+        }
+
+        /// One thread per core.
+        public static var defaultThreads: Int { max(1, systemCoreCount()) }
+
+        /// Writes `level: message` to standard error.
+        public static let standardError: @Sendable (LogLevel, String) -> Void = { level, message in
+            writeToStandardError("troupe \(level): \(message)\n")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// An invalid setting, reported when a specification is built, never as a trap.
+///
+/// Each case names the setting and the rejected value, so the message says what to fix.
+public enum ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A count that must be positive (mailbox capacity, batch size, thread count, cap, ...).
+    case notPositive(setting: String, value: Int)
+    /// A duration that must be positive (or non-negative, as the setting says).
+    case invalidDuration(setting: String, value: Duration)
+    /// A fraction outside its allowed range (backoff jitter).
+    case outOfRange(setting: String, value: Double, range: ClosedRange<Double>)
+    /// Two children of one parent share a name.
+    case duplicateChildName(String)
+    /// An actor name that is empty, too long, or contains `/` or whitespace.
+    case invalidName(String)
+
+    public var description: String {
+        switch self {
+        case .notPositive(let setting, let value):
+            return "\(setting) must be at least 1, got \(value)"
+        case .invalidDuration(let setting, let value):
+            return "\(setting) must be a positive duration, got \(value)"
+        case .outOfRange(let setting, let value, let range):
+            return "\(setting) must be within \(range.lowerBound)...\(range.upperBound), got \(value)"
+        case .duplicateChildName(let name):
+            return "two children are named '\(name)'; sibling names must be unique"
+        case .invalidName(let name):
+            return "invalid actor name '\(name)': use 1-128 characters without '/' or whitespace"
+        }
+    }
+
+    static func requirePositive(_ value: Int, _ setting: String) throws(ConfigurationError) {
+        if value < 1 { throw .notPositive(setting: setting, value: value) }
+    }
+
+    static func requirePositive(_ value: Duration, _ setting: String) throws(ConfigurationError) {
+        if value <= .zero { throw .invalidDuration(setting: setting, value: value) }
+    }
+
+    static func requireNonNegative(_ value: Duration, _ setting: String) throws(ConfigurationError) {
+        if value < .zero { throw .invalidDuration(setting: setting, value: value) }
+    }
+}

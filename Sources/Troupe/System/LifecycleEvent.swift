@@ -1,0 +1,26 @@
+/// Something that happened to an actor: for tests, logs and monitoring.
+///
+/// Observe them with ``ActorSystem/addLifecycleObserver(_:)``. Events of one actor are
+/// emitted in the order they happen.
+public struct LifecycleEvent: Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// An incarnation finished starting (its `started` hook returned).
+        case started
+        /// An incarnation ended; ``reason`` says why. The supervisor decides what follows.
+        case ended
+        /// The actor stopped for good.
+        case terminated
+    }
+
+    public let path: ActorPath
+    public let kind: Kind
+    /// 1 for the first incarnation, 2 after the first restart, and so on.
+    public let incarnation: Int
+    /// Why it ended or terminated (nil for `started`).
+    public let reason: ExitReason?
+
+    public var description: String {
+        if let reason { return "\(kind.rawValue) \(path) #\(incarnation): \(reason)" }
+        return "\(kind.rawValue) \(path) #\(incarnation)"
+    }
+}

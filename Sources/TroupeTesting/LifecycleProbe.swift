@@ -1,0 +1,78 @@
+public import Troupe
+
+/// A compact, comparable view of a lifecycle event, for expectations that read like the
+/// scenario: `.started("/root/a")`, `.failed("/root/a")`, `.terminated("/root/a")`.
+public enum Lifecycle: Sendable, Hashable, CustomStringConvertible {
+    /// An incarnation started.
+    case started(String)
+    /// An incarnation ended with a failure (handler or start threw, or escalation).
+    case failed(String)
+    /// An incarnation ended without failure (stopped by its parent or itself).
+    case stopped(String)
+    /// The actor stopped for good.
+    case terminated(String)
+
+    init(_ event: LifecycleEvent) {
+        let path = event.path.description
+        switch event.kind {
+        case .started: self = .started(path)
+        case .ended: self = (event.reason?.isFailure ?? false) ? .failed(path) : .stopped(path)
+        case .terminated: self = .terminated(path)
+        }
+    }
+
+    public var path: String {
+        switch self {
+        case .started(let path), .failed(let path), .stopped(let path), .terminated(let path): path
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .started(let path): "started \(path)"
+        case .failed(let path): "failed \(path)"
+        case .stopped(let path): "stopped \(path)"
+        case .terminated(let path): "terminated \(path)"
+        }
+    }
+}
+
+extension TestProbe where Event == Lifecycle {
+    /// A probe recording every lifecycle event of `system` under `prefix` (default: all).
+    public static func lifecycle(of system: ActorSystem, under prefix: String = "/root/") -> TestProbe<Lifecycle> {
+        let probe = TestProbe<Lifecycle>(name: "lifecycle")
+        system.addLifecycleObserver { event in
+            let summary = Lifecycle(event)
+            if summary.path.hasPrefix(prefix) { probe.record(summary) }
+        }
+        return probe
+    }
+}
+
+extension TestProbe where Event == DeadLetter {
+    /// A probe recording every dead letter of `system`.
+    public static func deadLetters(of system: ActorSystem) -> TestProbe<DeadLetter> {
+        let probe = TestProbe<DeadLetter>(name: "dead letters")
+        system.deadLetters.addObserver { probe.record($0) }
+        return probe
+    }
+}
+
+extension ActorSystem {
+    /// A system for tests: a manual clock, a fixed jitter seed, quiet logs.
+    public static func forTesting(
+        name: String = "test",
+        clock: ManualClock = ManualClock(),
+        threads: Int = 2,
+        rootSupervisor: SupervisorSpec? = nil,
+        askTimeout: Duration = .seconds(5)
+    ) throws -> ActorSystem {
+        ActorSystem(
+            name: name,
+            configuration: try .init(
+                threads: threads, clock: clock, askTimeout: askTimeout,
+                rootSupervisor: rootSupervisor, randomSeed: 42, logLevel: .error
+            )
+        )
+    }
+}

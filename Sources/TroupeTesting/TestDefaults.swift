@@ -1,0 +1,76 @@
+import Troupe
+
+/// Defaults of the test kit.
+public enum TestDefaults {
+    /// How long a probe or clock waits, in real time, before declaring a test hung. Only a
+    /// bound for failures: a passing test never waits for it.
+    public static let timeout: Duration = .seconds(5)
+}
+
+/// A test expectation that was not met within its real-time bound.
+public struct ProbeTimeout: Error, Sendable, CustomStringConvertible {
+    /// What was expected.
+    public let expected: String
+    /// What had arrived instead (if anything).
+    public let received: String
+
+    public var description: String {
+        received.isEmpty ? "timed out waiting for \(expected)" : "timed out waiting for \(expected); received: \(received)"
+    }
+}
+
+/// Runs `body`; if it has not finished after `limit` of real time, runs `onTimeout` (which
+/// must make `body` finish) and throws ``ProbeTimeout``.
+func withRealTimeLimit<Value: Sendable>(
+    _ limit: Duration,
+    what: @autoclosure @escaping @Sendable () -> String,
+    received: @escaping @Sendable () -> String = { "" },
+    _ body: @escaping @Sendable () async -> Value,
+    onTimeout: @escaping @Sendable () -> Void
+) async throws -> Value {
+    let outcome = Outcome<Value>()
+    let timer = RealTime.clock.schedule(after: limit) {
+        if outcome.markTimedOut() { onTimeout() }
+    }
+    let value = await body()
+    RealTime.clock.cancel(timer)
+    if outcome.finish() { return value }
+    throw ProbeTimeout(expected: what(), received: received())
+}
+
+/// Who won between a body finishing and its time limit.
+private final class Outcome<Value>: @unchecked Sendable {
+    // @unchecked Sendable: `state` is guarded by `lock`.
+    private let lock = Lock()
+    private var state = 0  // 0 running, 1 finished, 2 timed out
+
+    func markTimedOut() -> Bool {
+        lock.withLock {
+            guard state == 0 else { return false }
+            state = 2
+            return true
+        }
+    }
+
+    func finish() -> Bool {
+        lock.withLock {
+            if state == 2 { return false }
+            state = 1
+            return true
+        }
+    }
+}
+
+/// The real clock behind the test kit's safety bounds: one for the test process.
+enum RealTime {
+    static let clock = SystemClock()
+}
+
+extension SystemClock {
+    /// Schedules `action` after `delay` and returns the timer (for `cancel`).
+    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> ClockTimer {
+        let timer = ActionTimer(deadline: now.advanced(by: delay), action: action)
+        schedule(timer)
+        return timer
+    }
+}

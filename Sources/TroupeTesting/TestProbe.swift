@@ -1,0 +1,160 @@
+public import Troupe
+
+/// Collects events from actors under test and lets the test expect them, in order.
+///
+/// An event is anything `Sendable` a behavior, observer or callback records: messages an
+/// actor sent to a probe's ``ref(in:name:)``, lifecycle events, dead letters, or values a
+/// test behavior reports with ``record(_:)``.
+///
+/// ```swift
+/// let probe = TestProbe<String>()
+/// ... behaviors call probe.record("started a") ...
+/// try await probe.expect("started a")
+/// try await probe.expect("started b")
+/// ```
+///
+/// Each `expect` returns as soon as the event is there; the timeout is real time and only
+/// bounds a failing (hung) test. Events stay queued until expected, so order is exact.
+///
+/// # Thread safety
+/// All members may be called from any thread or task.
+public final class TestProbe<Event: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `queue`, `history` and `waiter` are guarded by `lock`.
+    private let lock = Lock()
+    private var queue: [Event] = []
+    private var history: [Event] = []
+    private var waiter: CheckedContinuation<Void, Never>?
+    public let name: String
+    public let timeout: Duration
+
+    public init(name: String = "probe", timeout: Duration = TestDefaults.timeout) {
+        self.name = name
+        self.timeout = timeout
+    }
+
+    /// Adds an event (from any thread).
+    public func record(_ event: Event) {
+        let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
+            queue.append(event)
+            history.append(event)
+            let waiting = waiter
+            waiter = nil
+            return waiting
+        }
+        waiting?.resume()
+    }
+
+    /// Every event recorded so far, expected or not.
+    public var allEvents: [Event] {
+        lock.withLock { history }
+    }
+
+    /// Events recorded and not yet expected.
+    public var pending: [Event] {
+        lock.withLock { queue }
+    }
+
+    /// Waits for the next event and returns it.
+    @discardableResult
+    public func next(within limit: Duration? = nil) async throws -> Event {
+        while true {
+            if let event = popFirst() { return event }
+            try await waitForRecord(limit ?? timeout, expected: "an event on \(name)")
+        }
+    }
+
+    /// Waits for the next event and returns it if `predicate` holds, else throws.
+    @discardableResult
+    public func expect(
+        _ description: String,
+        within limit: Duration? = nil,
+        where predicate: (Event) -> Bool
+    ) async throws -> Event {
+        let event = try await next(within: limit)
+        guard predicate(event) else {
+            throw ProbeMismatch(expected: description, received: "\(event)")
+        }
+        return event
+    }
+
+    /// Discards events until one satisfies `predicate`, and returns it.
+    @discardableResult
+    public func skip(
+        until description: String,
+        within limit: Duration? = nil,
+        where predicate: (Event) -> Bool
+    ) async throws -> Event {
+        while true {
+            let event = try await next(within: limit)
+            if predicate(event) { return event }
+        }
+    }
+
+    /// Throws if an event is pending now (does not wait).
+    public func expectNoPendingEvents() throws {
+        let left = pending
+        if !left.isEmpty {
+            throw ProbeMismatch(expected: "no pending events on \(name)", received: "\(left)")
+        }
+    }
+
+    /// An actor in `system` that records every message it receives on this probe, so the
+    /// actors under test can send to it like to any actor.
+    public func ref(in system: ActorSystem, name: String? = nil, capacity: Int = 10_000) async throws -> ActorRef<Event> {
+        let probe = self
+        return try await system.spawn(name ?? self.name, mailbox: try .init(capacity: capacity)) {
+            ProbeBehavior(probe: probe)
+        }
+    }
+
+    private func popFirst() -> Event? {
+        lock.withLock { queue.isEmpty ? nil : queue.removeFirst() }
+    }
+
+    private func waitForRecord(_ limit: Duration, expected: String) async throws {
+        try await withRealTimeLimit(limit, what: expected, received: { [self] in "\(allEvents)" }) {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = self.lock.withLock {
+                    if !self.queue.isEmpty { return true }
+                    self.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onTimeout: {
+            let stale = self.lock.withLock {
+                let stale = self.waiter
+                self.waiter = nil
+                return stale
+            }
+            stale?.resume()
+        }
+    }
+}
+
+extension TestProbe where Event: Equatable {
+    /// Waits for the next event and checks it equals `expected`.
+    public func expect(_ expected: Event, within limit: Duration? = nil) async throws {
+        try await expect("\(expected)", within: limit) { $0 == expected }
+    }
+
+    /// Expects each of `events`, in this order, with nothing in between.
+    public func expect(sequence events: [Event], within limit: Duration? = nil) async throws {
+        for event in events { try await expect(event, within: limit) }
+    }
+}
+
+/// An event arrived, but not the one expected.
+public struct ProbeMismatch: Error, Sendable, CustomStringConvertible {
+    public let expected: String
+    public let received: String
+    public var description: String { "expected \(expected), received \(received)" }
+}
+
+private struct ProbeBehavior<Event: Sendable>: Behavior {
+    let probe: TestProbe<Event>
+
+    func receive(_ message: Event, context: ActorContext<Event>) async throws {
+        probe.record(message)
+    }
+}

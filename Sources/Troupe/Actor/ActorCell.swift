@@ -53,6 +53,39 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         return settle(offer)
     }
 
+    /// Like ``send(_:)``, but if the lane is closed the message is handed back instead of
+    /// becoming a dead letter, so the caller can deliver it elsewhere (a keyed actor that was
+    /// passivated between lookup and send: the message goes to its successor).
+    nonisolated(nonsending) func sendUnlessClosed(_ message: Message, mayWait: Bool) async -> (SendOutcome, Message?) {
+        lock.lock()
+        if user.isClosed {
+            lock.unlock()
+            return (.stopped, message)
+        }
+        let offer = user.offer(message, mayWait: mayWait)
+        let wake = takeConsumerIfEnqueued(offer)
+        lock.unlock()
+        wake?.resume()
+        if case .mustWait(let message) = offer {
+            return (await park(message), nil)
+        }
+        return (settle(offer), nil)
+    }
+
+    /// Like ``trySend(_:)``, but hands the message back if the lane is closed.
+    func trySendUnlessClosed(_ message: Message) -> (SendOutcome, Message?) {
+        lock.lock()
+        if user.isClosed {
+            lock.unlock()
+            return (.stopped, message)
+        }
+        let offer = user.offer(message, mayWait: false)
+        let wake = takeConsumerIfEnqueued(offer)
+        lock.unlock()
+        wake?.resume()
+        return (settle(offer), nil)
+    }
+
     /// Under `lock`: the parked consumer to wake if `offer` put a message in the lane.
     @inline(__always)
     private func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> UnsafeContinuation<Void, Never>? {
@@ -263,6 +296,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
                 path: path,
                 state: state,
                 mailboxDepth: user.depth,
+                suspendedSenders: user.waitingSenders,
                 mailboxCapacity: user.capacity,
                 highWaterMark: user.highWaterMark,
                 enqueued: user.enqueuedTotal,

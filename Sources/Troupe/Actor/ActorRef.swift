@@ -50,28 +50,9 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
         timeout: Duration? = nil,
         _ makeRequest: (ReplyTo<Reply>) -> Message
     ) async throws(AskError) -> Reply {
-        let system = cell.system
-        let timeout = timeout ?? system.configuration.askTimeout
-        let pending = PendingReply<Reply>(deadline: system.clock.now.advanced(by: timeout), timeout: timeout)
-        system.clock.schedule(pending)
-        let outcome = await cell.send(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: cell))))
-        guard outcome == .enqueued else {
-            system.clock.cancel(pending)
-            switch outcome {
-            case .full: throw .mailboxFull(path)
-            case .dropped: throw .dropped(path)
-            case .timedOut: throw .timedOut(after: timeout)
-            case .cancelled: throw .cancelled
-            case .stopped, .enqueued: throw .stopped(path)
-            }
+        try await performAsk(target: cell, timeout: timeout, makeRequest) { [cell] request in
+            await cell.send(request)
         }
-        let result = await withTaskCancellationHandler {
-            await pending.wait()
-        } onCancel: {
-            pending.finish(.failure(.cancelled))
-        }
-        system.clock.cancel(pending)
-        return try result.get()
     }
 
     /// The actor's counters now.

@@ -28,6 +28,42 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// The one ask routine: builds the request around a fresh ``ReplyTo``, delivers it with
+/// `deliver`, and waits for the reply, the deadline, or cancellation.
+///
+/// `target` names the actor in errors and tells a dropped reply channel whether the actor
+/// had stopped. `deliver` is `ActorCell.send` for a ref, and a lookup-and-redirect loop for
+/// keyed actors.
+nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
+    target: CellBase,
+    timeout: Duration?,
+    _ makeRequest: (ReplyTo<Reply>) -> Message,
+    deliver: (Message) async -> SendOutcome
+) async throws(AskError) -> Reply {
+    let system = target.system
+    let timeout = timeout ?? system.configuration.askTimeout
+    let pending = PendingReply<Reply>(deadline: system.clock.now.advanced(by: timeout), timeout: timeout)
+    system.clock.schedule(pending)
+    let outcome = await deliver(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))))
+    guard outcome == .enqueued else {
+        system.clock.cancel(pending)
+        switch outcome {
+        case .full: throw .mailboxFull(target.path)
+        case .dropped: throw .dropped(target.path)
+        case .timedOut: throw .timedOut(after: timeout)
+        case .cancelled: throw .cancelled
+        case .stopped, .enqueued: throw .stopped(target.path)
+        }
+    }
+    let result = await withTaskCancellationHandler {
+        await pending.wait()
+    } onCancel: {
+        pending.finish(.failure(.cancelled))
+    }
+    system.clock.cancel(pending)
+    return try result.get()
+}
+
 /// Where an actor sends the answer to an ``ActorRef/ask(timeout:_:)``.
 ///
 /// Put it in the request message; the handler calls ``reply(_:)`` once (later calls are

@@ -15,8 +15,9 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     private let factory: @Sendable () throws -> B
     private let policy: SupervisionPolicy
     private let staticChildren: [ChildSpec]
+    private let external: (any ExternalChildren)?
     private(set) lazy var supervision = Supervision(
-        owner: self, policy: policy, staticChildren: staticChildren, seed: system.nextSeed()
+        owner: self, policy: policy, staticChildren: staticChildren, external: external, seed: system.nextSeed()
     )
 
     init(
@@ -27,11 +28,13 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         mailbox: MailboxConfiguration,
         policy: SupervisionPolicy,
         staticChildren: [ChildSpec],
+        external: (any ExternalChildren)? = nil,
         factory: @escaping @Sendable () throws -> B
     ) {
         self.factory = factory
         self.policy = policy
         self.staticChildren = staticChildren
+        self.external = external
         super.init(path: path, system: system, parent: parent, spec: spec, mailbox: mailbox)
     }
 
@@ -42,7 +45,12 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         let number = incarnation
         let ended = Completion<ExitReason>()
         incarnationEnded = ended
-        if number > 1 { setStateLocked(.restarting) }
+        if number > 1 {
+            // Every incarnation after the first is a restart, whoever decided it (the
+            // child's supervisor, or a restart of the supervisor itself).
+            restartCount += 1
+            setStateLocked(.restarting)
+        }
         system.incarnationStarted()
         // Created under the lock so `task` is recorded before anyone can cancel it.
         task = Task(executorPreference: system.executor) { [self] in
@@ -77,6 +85,9 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             reason = await loop(&running, context)
             behavior = running
         }
+        // A failure while the task is cancelled is the cancellation (after a shutdown timeout)
+        // surfacing as CancellationError from whatever the handler awaited.
+        if Task.isCancelled && reason.isFailure { reason = .cancelled }
         await supervision.stopAll()
         await context.releaseResources()
         if var stopping = behavior {

@@ -156,10 +156,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         lock.withLock { incarnationEnded }
     }
 
-    /// Counts a restart decided by the supervisor.
+    /// Marks the actor as waiting for a restart its supervisor decided (the restart is
+    /// counted when the new incarnation is launched).
     func noteRestart() {
         lock.withLock {
-            restartCount += 1
             if state != .terminated { state = .restarting }
         }
     }

@@ -8,6 +8,8 @@ public struct ActorMetrics: Sendable, Hashable {
     public let state: ActorState
     /// Messages queued now.
     public let mailboxDepth: Int
+    /// Senders waiting for room now (policy `suspend`).
+    public let suspendedSenders: Int
     public let mailboxCapacity: Int
     /// The deepest the mailbox has ever been.
     public let highWaterMark: Int

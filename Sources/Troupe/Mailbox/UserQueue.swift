@@ -30,6 +30,7 @@ struct UserQueue<Message: Sendable>: ~Copyable {
     var depth: Int { ring.count }
     var isEmpty: Bool { ring.isEmpty }
     var hasWaitingSenders: Bool { waitingCount > 0 }
+    var waitingSenders: Int { waitingCount }
 
     /// What became of an offered message.
     enum Offer {

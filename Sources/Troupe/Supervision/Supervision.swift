@@ -44,10 +44,19 @@ final class Supervision: @unchecked Sendable {
     private var slots: [ChildSlot] = []
     private var staticSlotsCreated = false
     private var nextRestartToken = 0
+    /// Children managed outside the slots (a keyed supervisor's per-key actors).
+    private let external: (any ExternalChildren)?
 
-    init(owner: CellBase, policy: SupervisionPolicy, staticChildren: [ChildSpec], seed: UInt64) {
+    init(
+        owner: CellBase,
+        policy: SupervisionPolicy,
+        staticChildren: [ChildSpec],
+        external: (any ExternalChildren)? = nil,
+        seed: UInt64
+    ) {
         self.owner = owner
         self.staticSpecs = staticChildren
+        self.external = external
         self.planner = RestartPlanner(
             strategy: policy.strategy, intensity: policy.intensity, backoff: policy.backoff, seed: seed
         )
@@ -74,6 +83,7 @@ final class Supervision: @unchecked Sendable {
         for slot in slots where slot.isStatic {
             try await start(slot)
         }
+        external?.ownerStarted(owner)
     }
 
     /// Adds a child at run time and starts it without waiting (``ActorContext/spawn``).
@@ -151,6 +161,7 @@ final class Supervision: @unchecked Sendable {
     /// Static children keep their mailboxes (the parent may be restarted and start them
     /// again); run-time children end for good.
     func stopAll() async {
+        await external?.stopAll()
         for slot in slots.reversed() {
             await stop(slot, mode: slot.isStatic ? .forRestart : .terminate)
             if !slot.isStatic { remove(slot) }
@@ -199,9 +210,10 @@ final class Supervision: @unchecked Sendable {
             if let slot = slots.first(where: { $0.cell === cell }), !slot.isStatic { remove(slot) }
             return nil
         }
-        guard let slot = slots.first(where: { $0.cell === cell }), slot.incarnation == incarnation else {
-            return nil
+        guard let slot = slots.first(where: { $0.cell === cell }) else {
+            return await external?.childExited(cell, incarnation: incarnation, reason: reason)
         }
+        guard slot.incarnation == incarnation else { return nil }
         slot.incarnation = nil
         return await handleEnd(of: slot, reason: reason)
     }
@@ -273,6 +285,18 @@ final class Supervision: @unchecked Sendable {
         }
         return nil
     }
+}
+
+/// Children a supervisor does not keep in its ordered slots: a keyed supervisor's actors,
+/// created on demand by senders and passivated when idle. The supervisor's incarnation
+/// forwards their exits here and stops them all when it ends.
+protocol ExternalChildren: AnyObject, Sendable {
+    /// The supervising incarnation is up (after its static children started).
+    func ownerStarted(_ owner: CellBase)
+    /// One of these children's incarnation ended; returns an escalation if too many failed.
+    func childExited(_ cell: CellBase, incarnation: Int, reason: ExitReason) async -> ExitReason?
+    /// The supervising incarnation is ending: stop every child.
+    func stopAll() async
 }
 
 /// Wraps an ``ExitReason`` where an `Error` is needed (an escalation's cause).

@@ -1,0 +1,121 @@
+/// A set of actors, one per key (per user, per room, per connection), created on first use
+/// and bounded in number.
+///
+/// ```swift
+/// let sessions = try KeyedActors<String, SessionMessage>(
+///     options: .init(maxLive: 10_000, idleTimeout: .seconds(300), mailbox: .init(capacity: 64))
+/// ) { user in Session(user: user) }
+/// try await system.start(sessions.childSpec("sessions"))
+/// await sessions.send(.hello, to: "alice")   // spawns alice's actor if needed
+/// ```
+///
+/// The actors live under a keyed supervisor (the spec's node in the tree) at
+/// `<supervisor path>/<key>`. A message to a key whose actor was passivated or evicted
+/// re-creates it transparently; messages are never lost to that: an actor being stopped
+/// first handles what it has queued, and its successor starts only after it ended.
+///
+/// # Concurrency contract
+/// `Sendable`; all methods may be called from any task. Sends to one key from one task
+/// arrive in order.
+public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sendable {
+    let registry: KeyedRegistry<Key, Message>
+
+    /// - Parameter factory: makes the state of the actor for a key (each incarnation).
+    public init<B: Behavior>(
+        options: KeyedOptions,
+        _ factory: @escaping @Sendable (Key) throws -> B
+    ) where B.Message == Message {
+        let mailbox = options.mailbox
+        let restart = options.restart
+        let shutdown = options.shutdown
+        registry = KeyedRegistry(options: options) { system, parent, path, key in
+            // A spec for the per-key actor: its restart type and shutdown policy matter to
+            // the registry's decisions and the stop routines.
+            let spec = try! ChildSpec.actor(path.name, mailbox: mailbox, restart: restart, shutdown: shutdown) {
+                try factory(key)
+            }
+            return BehaviorCell<B>(
+                path: path, system: system, parent: parent, spec: spec, mailbox: mailbox,
+                policy: .forSpawnedChildren, staticChildren: [], factory: { try factory(key) }
+            )
+        }
+    }
+
+    /// The spec that places these actors' supervisor in a tree under the name `name`.
+    /// Use it once: a set of keyed actors has one place in one tree.
+    public func childSpec(_ name: String, restart: RestartType = .permanent) throws(ConfigurationError) -> ChildSpec {
+        let registry = self.registry
+        return try ChildSpec(name: name, restart: restart, shutdown: .unbounded, kind: .actor { system, parent, path, spec in
+            let cell = BehaviorCell<SupervisorBehavior>(
+                path: path, system: system, parent: parent, spec: spec, mailbox: .supervisor,
+                policy: SupervisionPolicy(strategy: .oneForOne, intensity: registry.options.intensity, backoff: nil),
+                staticChildren: [], external: registry, factory: { SupervisorBehavior() }
+            )
+            registry.bind(to: cell)
+            return cell
+        })
+    }
+
+    /// Sends `message` to the actor for `key`, creating it if needed; waits for room if its
+    /// mailbox policy is `suspend`.
+    @discardableResult
+    public nonisolated(nonsending) func send(_ message: Message, to key: Key) async -> SendOutcome {
+        var pending = message
+        for _ in 0..<Self.maxRedirects {
+            guard let cell = registry.cell(for: key) else { return stopped(pending, key: key) }
+            let (outcome, bounced) = await cell.sendUnlessClosed(pending, mayWait: true)
+            guard let bounced else { return outcome }
+            pending = bounced
+        }
+        return stopped(pending, key: key)
+    }
+
+    /// Offers `message` to the actor for `key` without suspending.
+    @discardableResult
+    public func trySend(_ message: Message, to key: Key) -> SendOutcome {
+        var pending = message
+        for _ in 0..<Self.maxRedirects {
+            guard let cell = registry.cell(for: key) else { return stopped(pending, key: key) }
+            let (outcome, bounced) = cell.trySendUnlessClosed(pending)
+            guard let bounced else { return outcome }
+            pending = bounced
+        }
+        return stopped(pending, key: key)
+    }
+
+    /// Asks the actor for `key` (created if needed) and waits for its reply.
+    public nonisolated(nonsending) func ask<Reply: Sendable>(
+        _ key: Key,
+        timeout: Duration? = nil,
+        _ makeRequest: (ReplyTo<Reply>) -> Message
+    ) async throws(AskError) -> Reply {
+        guard let cell = registry.cell(for: key) else {
+            throw .stopped(registry.path ?? .root)
+        }
+        return try await performAsk(target: cell, timeout: timeout, makeRequest) { request in
+            await send(request, to: key)
+        }
+    }
+
+    /// Counters: live actors, high-water mark, passivations, evictions.
+    public var metrics: KeyedMetrics { registry.metrics }
+
+    /// A passivation can race a lookup a few times in a row at most; past this the key is
+    /// treated as stopped (which only happens when the supervisor itself is gone).
+    private static var maxRedirects: Int { 8 }
+
+    private func stopped(_ message: Message, key: Key) -> SendOutcome {
+        if let system = registry.system, let path = registry.path {
+            system.deadLetters.record(message, to: path.appending(ActorPath.escapedName(String(describing: key))), reason: .actorStopped)
+        }
+        return .stopped
+    }
+}
+
+extension ActorSystem {
+    /// Starts a set of keyed actors under the root supervisor, named `name`.
+    @discardableResult
+    public func start<Key, Message>(_ keyed: KeyedActors<Key, Message>, name: String) async throws -> ActorPath {
+        try await start(keyed.childSpec(name))
+    }
+}

@@ -1,0 +1,53 @@
+/// Bounds and lifecycle of a set of keyed actors.
+public struct KeyedOptions: Sendable {
+    /// Most actors alive at once. Reaching it evicts the least recently used key (which
+    /// finishes its queued messages, then stops); the new key's actor starts when a slot
+    /// frees. Memory is bounded by this, not by how many keys ever appeared.
+    public let maxLive: Int
+    /// An actor that received nothing for this long is passivated (stopped; a later message
+    /// re-creates it). nil: only eviction stops them.
+    public let idleTimeout: Duration?
+    /// Every keyed actor's mailbox.
+    public let mailbox: MailboxConfiguration
+    /// When a keyed actor restarts; default transient (after failures only).
+    public let restart: RestartType
+    /// How a keyed actor is stopped.
+    public let shutdown: ShutdownPolicy
+    /// Restarts the keyed supervisor tolerates across all its actors before it escalates.
+    public let intensity: RestartIntensity
+
+    /// - Throws: ``ConfigurationError`` if `maxLive` is below 1 or `idleTimeout` not positive.
+    public init(
+        maxLive: Int,
+        idleTimeout: Duration?,
+        mailbox: MailboxConfiguration,
+        restart: RestartType = .transient,
+        shutdown: ShutdownPolicy = .defaultForActors,
+        intensity: RestartIntensity = .default
+    ) throws(ConfigurationError) {
+        try ConfigurationError.requirePositive(maxLive, "keyed maxLive")
+        if let idleTimeout { try ConfigurationError.requirePositive(idleTimeout, "keyed idle timeout") }
+        self.maxLive = maxLive
+        self.idleTimeout = idleTimeout
+        self.mailbox = mailbox
+        self.restart = restart
+        self.shutdown = shutdown
+        self.intensity = intensity
+    }
+}
+
+/// Counters of a set of keyed actors.
+public struct KeyedMetrics: Sendable, Hashable {
+    /// Actors alive now (running or finishing before they stop).
+    public let live: Int
+    /// The most that were ever alive at once (never above `maxLive`).
+    public let liveHighWaterMark: Int
+    /// Keys whose actor is created and waiting for a slot or for its predecessor to stop.
+    public let waitingToStart: Int
+    /// Actors created so far.
+    public let spawned: Int
+    /// Actors stopped because they were idle.
+    public let passivated: Int
+    /// Actors stopped to make room under `maxLive`.
+    public let evicted: Int
+}

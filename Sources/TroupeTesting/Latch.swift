@@ -1,0 +1,88 @@
+import Troupe
+
+/// A one-shot gate: tasks `wait()` until someone calls `open()`; after that `wait()`
+/// returns at once. Use it to hold an actor inside a handler while a test fills its
+/// mailbox, or to line tasks up before releasing them together.
+///
+/// # Thread safety
+/// All members may be called from any thread or task.
+public final class Latch: @unchecked Sendable {
+    // @unchecked Sendable: `isOpen`, `waiters` and `waiting` are guarded by `lock`.
+    private let lock = Lock()
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var arrivals = 0
+    private var arrivalWaiters: [(Int, CheckedContinuation<Void, Never>)] = []
+
+    public init() {}
+
+    /// Suspends until the latch is open.
+    public func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let (passThrough, arrived): (Bool, [CheckedContinuation<Void, Never>]) = lock.withLock {
+                arrivals += 1
+                let ready = arrivalWaiters.filter { $0.0 <= arrivals }.map(\.1)
+                arrivalWaiters.removeAll { $0.0 <= arrivals }
+                if isOpen { return (true, ready) }
+                waiters.append(continuation)
+                return (false, ready)
+            }
+            for waiter in arrived { waiter.resume() }
+            if passThrough { continuation.resume() }
+        }
+    }
+
+    /// Opens the latch, releasing every waiter.
+    public func open() {
+        let released: [CheckedContinuation<Void, Never>] = lock.withLock {
+            isOpen = true
+            let released = waiters
+            waiters.removeAll()
+            return released
+        }
+        for waiter in released { waiter.resume() }
+    }
+
+    /// Waits (real time bounded) until at least `count` tasks have called ``wait()``.
+    public func waitForArrivals(_ count: Int, timeout: Duration = TestDefaults.timeout) async throws {
+        try await withRealTimeLimit(timeout, what: "\(count) arrival(s) at the latch", received: { [self] in "\(arrivalCount) arrived" }) {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = self.lock.withLock {
+                    if self.arrivals >= count { return true }
+                    self.arrivalWaiters.append((count, continuation))
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onTimeout: {
+            let stale = self.lock.withLock {
+                let stale = self.arrivalWaiters.map(\.1)
+                self.arrivalWaiters.removeAll()
+                return stale
+            }
+            for waiter in stale { waiter.resume() }
+        }
+    }
+
+    /// How many tasks have called ``wait()`` so far.
+    public var arrivalCount: Int {
+        lock.withLock { arrivals }
+    }
+}
+
+/// Waits until `condition` holds, re-checking after yielding the thread; throws
+/// ``ProbeTimeout`` after `timeout` of real time. For conditions no event signals (a
+/// counter in a snapshot); prefer a probe or latch when there is an event.
+public func eventually(
+    _ description: String,
+    timeout: Duration = TestDefaults.timeout,
+    _ condition: @escaping @Sendable () -> Bool
+) async throws {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while !condition() {
+        if ContinuousClock.now >= deadline {
+            throw ProbeTimeout(expected: description, received: "")
+        }
+        await Task.yield()
+    }
+}

@@ -61,26 +61,48 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
     @discardableResult
     public nonisolated(nonsending) func send(_ message: Message, to key: Key) async -> SendOutcome {
         var pending = message
-        for _ in 0..<Self.maxRedirects {
-            guard let cell = registry.cell(for: key) else { return stopped(pending, key: key) }
-            let (outcome, bounced) = await cell.sendUnlessClosed(pending, mayWait: true)
-            guard let bounced else { return outcome }
-            pending = bounced
+        var reserved = false
+        while true {
+            switch registry.lookup(key, reserved: reserved) {
+            case .stopped:
+                return undelivered(pending, key: key, .stopped)
+            case .cell(let cell):
+                let (outcome, bounced) = await cell.sendUnlessClosed(pending, mayWait: true)
+                guard let bounced else { return outcome }
+                // Retired between lookup and send: the next lookup finds its successor.
+                pending = bounced
+                reserved = false
+            case .full:
+                guard case .suspend(let timeout) = registry.options.mailbox.overflow else {
+                    return undelivered(pending, key: key, .full)
+                }
+                switch await registry.waitForSlot(timeout: timeout) {
+                case .granted: reserved = true
+                case .timedOut: return undelivered(pending, key: key, .timedOut)
+                case .cancelled: return undelivered(pending, key: key, .cancelled)
+                case .stopped: return undelivered(pending, key: key, .stopped)
+                }
+            }
         }
-        return stopped(pending, key: key)
     }
 
-    /// Offers `message` to the actor for `key` without suspending.
+    /// Offers `message` to the actor for `key` without suspending: ``SendOutcome/full`` if
+    /// the key has no actor and every slot is taken.
     @discardableResult
     public func trySend(_ message: Message, to key: Key) -> SendOutcome {
         var pending = message
-        for _ in 0..<Self.maxRedirects {
-            guard let cell = registry.cell(for: key) else { return stopped(pending, key: key) }
-            let (outcome, bounced) = cell.trySendUnlessClosed(pending)
-            guard let bounced else { return outcome }
-            pending = bounced
+        while true {
+            switch registry.lookup(key) {
+            case .stopped:
+                return undelivered(pending, key: key, .stopped)
+            case .full:
+                return undelivered(pending, key: key, .full)
+            case .cell(let cell):
+                let (outcome, bounced) = cell.trySendUnlessClosed(pending)
+                guard let bounced else { return outcome }
+                pending = bounced
+            }
         }
-        return stopped(pending, key: key)
     }
 
     /// Asks the actor for `key` (created if needed) and waits for its reply.
@@ -89,10 +111,14 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
         timeout: Duration? = nil,
         _ makeRequest: (ReplyTo<Reply>) -> Message
     ) async throws(AskError) -> Reply {
-        guard let cell = registry.cell(for: key) else {
-            throw .stopped(registry.path ?? .root)
+        let target: CellBase
+        switch registry.lookup(key) {
+        case .cell(let cell): target = cell
+        case .full, .stopped:
+            guard let owner = registry.ownerCell else { throw .stopped(.root) }
+            target = owner
         }
-        return try await performAsk(target: cell, timeout: timeout, makeRequest) { request in
+        return try await performAsk(target: target, timeout: timeout, makeRequest) { request in
             await send(request, to: key)
         }
     }
@@ -100,15 +126,17 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
     /// Counters: live actors, high-water mark, passivations, evictions.
     public var metrics: KeyedMetrics { registry.metrics }
 
-    /// A passivation can race a lookup a few times in a row at most; past this the key is
-    /// treated as stopped (which only happens when the supervisor itself is gone).
-    private static var maxRedirects: Int { 8 }
-
-    private func stopped(_ message: Message, key: Key) -> SendOutcome {
+    private func undelivered(_ message: Message, key: Key, _ outcome: SendOutcome) -> SendOutcome {
         if let system = registry.system, let path = registry.path {
-            system.deadLetters.record(message, to: path.appending(ActorPath.escapedName(String(describing: key))), reason: .actorStopped)
+            let reason: DeadLetterReason = switch outcome {
+            case .full: .mailboxFull
+            case .timedOut: .sendTimedOut
+            case .cancelled: .sendCancelled
+            default: .actorStopped
+            }
+            system.deadLetters.record(message, to: path.appending(ActorPath.escapedName(String(describing: key))), reason: reason)
         }
-        return .stopped
+        return outcome
     }
 }
 

@@ -1,8 +1,11 @@
 /// Bounds and lifecycle of a set of keyed actors.
 public struct KeyedOptions: Sendable {
-    /// Most actors alive at once. Reaching it evicts the least recently used key (which
-    /// finishes its queued messages, then stops); the new key's actor starts when a slot
-    /// frees. Memory is bounded by this, not by how many keys ever appeared.
+    /// Most actors that exist at once (running, or finishing before they stop). A message
+    /// for a new key when all exist evicts the least recently used actor (it finishes its
+    /// queued messages, then stops) and the sender waits for its slot, as a sender waits for
+    /// mailbox room: up to the mailbox's suspend timeout with policy `suspend`, not at all
+    /// with the other policies (``SendOutcome/full``), and `trySend` never. Memory is bounded
+    /// by this, not by how many keys ever appeared.
     public let maxLive: Int
     /// An actor that received nothing for this long is passivated (stopped; a later message
     /// re-creates it). nil: only eviction stops them.
@@ -38,12 +41,15 @@ public struct KeyedOptions: Sendable {
 
 /// Counters of a set of keyed actors.
 public struct KeyedMetrics: Sendable, Hashable {
-    /// Actors alive now (running or finishing before they stop).
+    /// Actors running now (including those finishing before they stop).
     public let live: Int
-    /// The most that were ever alive at once (never above `maxLive`).
+    /// The most that ever ran at once (never above `maxLive`).
     public let liveHighWaterMark: Int
-    /// Keys whose actor is created and waiting for a slot or for its predecessor to stop.
-    public let waitingToStart: Int
+    /// Actors that exist now, each holding a slot: running, finishing, or created and
+    /// waiting for their key's previous actor to stop (never above `maxLive`).
+    public let cells: Int
+    /// Senders waiting for a slot to create a new key's actor.
+    public let waitingSenders: Int
     /// Actors created so far.
     public let spawned: Int
     /// Actors stopped because they were idle.

@@ -1,17 +1,22 @@
 /// The actors of one keyed supervisor, by key: creation on demand, the LRU order, the cap,
 /// idle passivation, and what happens when one of them ends.
 ///
-/// Senders call ``cell(for:)`` from any thread; the keyed supervisor's incarnation calls
-/// the ``ExternalChildren`` methods. Every decision is made under `lock`, so "is there an
-/// actor for this key" and "this actor is being stopped" are never seen half done.
+/// Senders call ``lookup(_:reserved:)`` and ``waitForSlot(timeout:)`` from any thread; the
+/// keyed supervisor's incarnation calls the ``ExternalChildren`` methods. Every decision is
+/// made under `lock`, so "is there an actor for this key" and "this actor is being stopped"
+/// are never seen half done.
 ///
-/// # Invariants
-/// - `live` (incarnations running or finishing) never exceeds `maxLive`. An entry that
-///   cannot start yet waits in `waiting`, its mailbox already taking messages.
-/// - A key has at most one current entry (`entries[key]`). An entry being passivated or
-///   evicted is no longer current but finishes its queued messages (its lane is closed to
-///   new ones); the key's next entry starts only after it ended (`predecessor`), so two
-///   actors for one key never run at once and a sender's messages keep their order.
+/// # Slots and invariants
+/// - There are `maxLive` slots. A key's cell holds one from creation until it terminates,
+///   including while it drains before stopping, so cells (and their mailboxes) never
+///   number more than `maxLive`: memory is bounded by the cap, not by the keys seen.
+/// - A sender to a new key when every slot is taken waits for one, first come first
+///   served; one least recently used actor is retired (drain, then stop) per waiting
+///   sender, and a freed slot is handed straight to the first waiter.
+/// - A key has at most one current entry. A retiring entry is no longer current but
+///   finishes its queued messages (its lane is closed to new ones); the key's next entry
+///   starts only after it ended (`predecessor`), so two actors for one key never run at
+///   once and a sender's messages keep their order.
 /// - Lock order: this lock, then a cell's lock. Cells never take this lock.
 final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: ExternalChildren, @unchecked Sendable {
     // @unchecked Sendable: every mutable property is guarded by `lock`.
@@ -19,9 +24,9 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
     final class Entry: LRUNode {
         let key: Key
         let cell: ActorCell<Message>
-        var phase = Phase.waiting
+        var phase = Phase.deferred
         var lastUsed: ClockInstant
-        /// The previous actor of the same key, still stopping; this one starts after it.
+        /// The previous actor of the same key, still draining; this one starts after it.
         var predecessor: Entry?
         var restartTimes: [ClockInstant] = []
         var previous: Entry?
@@ -29,7 +34,11 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         var isLinked = false
 
         enum Phase {
-            case waiting, running, restartPending, stopping
+            /// Created, not started: waiting for its predecessor or for the supervisor.
+            case deferred
+            case running
+            /// Asked to drain and stop.
+            case retiring
         }
 
         init(key: Key, cell: ActorCell<Message>, now: ClockInstant) {
@@ -37,6 +46,14 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
             self.cell = cell
             self.lastUsed = now
         }
+    }
+
+    enum Lookup {
+        case cell(ActorCell<Message>)
+        /// Every slot is taken: wait with ``waitForSlot(timeout:)``, then look up again.
+        case full
+        /// The keyed supervisor has stopped for good (or was never started).
+        case stopped
     }
 
     let options: KeyedOptions
@@ -48,10 +65,13 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
     private var ownerRunning = false
     private var entries: [Key: Entry] = [:]
     private var byCell: [ObjectIdentifier: Entry] = [:]
-    private var stoppingByKey: [Key: Entry] = [:]
+    private var retiringByKey: [Key: Entry] = [:]
     private var lru = LRUList<Entry>()
-    private var waiting: [Entry] = []
+    private var slotWaiters = RingBuffer<SlotWaiter>()
+    private var waitingSenders = 0
+    private var reservedSlots = 0
     private var live = 0
+    private var retiring = 0
     private var liveHighWaterMark = 0
     private var spawned = 0
     private var passivated = 0
@@ -74,54 +94,120 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         }
     }
 
-    var path: ActorPath? {
-        lock.withLock { owner?.path }
-    }
-
-    var system: ActorSystem? {
-        lock.withLock { owner?.system }
-    }
+    var path: ActorPath? { lock.withLock { owner?.path } }
+    var system: ActorSystem? { lock.withLock { owner?.system } }
 
     var metrics: KeyedMetrics {
         lock.withLock {
             KeyedMetrics(
-                live: live, liveHighWaterMark: liveHighWaterMark, waitingToStart: waiting.count,
-                spawned: spawned, passivated: passivated, evicted: evicted
+                live: live, liveHighWaterMark: liveHighWaterMark, cells: byCell.count,
+                waitingSenders: waitingSenders, spawned: spawned, passivated: passivated, evicted: evicted
             )
         }
     }
 
+    /// Slots taken: cells alive (running, deferred or retiring) plus slots handed to
+    /// waiters that have not created their cell yet.
+    private var slotsTaken: Int { byCell.count + reservedSlots }
+
     // MARK: Senders
 
-    /// The current actor for `key`, created if needed; nil when the keyed supervisor has
-    /// stopped for good (or was never started).
-    func cell(for key: Key) -> ActorCell<Message>? {
+    /// The current actor for `key`, created if a slot is free. `reserved` says the caller
+    /// holds a slot handed over by ``waitForSlot(timeout:)``.
+    func lookup(_ key: Key, reserved: Bool = false) -> Lookup {
+        var handOver: UnsafeContinuation<SlotWaiter.Outcome, Never>?
+        defer { handOver?.resume(returning: .granted) }
         lock.lock()
         defer { lock.unlock() }
-        guard let owner, owner.currentState != .terminated else { return nil }
+        if reserved { reservedSlots -= 1 }
+        guard let owner, owner.currentState != .terminated else {
+            if reserved { handOver = handOverFreedSlot() }
+            return .stopped
+        }
         let now = owner.system.clock.now
         if let entry = entries[key] {
+            // The reserved slot is not needed after all: pass it on.
+            if reserved { handOver = handOverFreedSlot() }
             entry.lastUsed = now
             if entry.phase == .running { lru.moveToBack(entry) }
-            return entry.cell
+            return .cell(entry.cell)
         }
+        guard slotsTaken < options.maxLive else { return .full }
         let path = owner.path.appending(ActorPath.escapedName(String(describing: key)))
         let entry = Entry(key: key, cell: makeCell(owner.system, owner, path, key), now: now)
-        entry.predecessor = stoppingByKey[key]
+        entry.predecessor = retiringByKey[key]
         entries[key] = entry
         byCell[ObjectIdentifier(entry.cell)] = entry
         spawned += 1
-        if !startIfPossible(entry) {
-            waiting.append(entry)
-            if live >= options.maxLive { evictLeastRecentlyUsed() }
-        }
-        return entry.cell
+        startIfPossible(entry)
+        return .cell(entry.cell)
     }
 
-    /// Under `lock`: starts `entry` if the supervisor runs, a slot is free and no
-    /// predecessor is still stopping.
-    private func startIfPossible(_ entry: Entry) -> Bool {
-        guard ownerRunning, let owner, entry.predecessor == nil, live < options.maxLive else { return false }
+    /// Waits until a slot is handed over (then look up again with `reserved: true`), the
+    /// timeout passes, the task is cancelled, or the supervisor stops.
+    func waitForSlot(timeout: Duration?) async -> SlotWaiter.Outcome {
+        guard let system = self.system else { return .stopped }
+        let deadline = timeout.map { system.clock.now.advanced(by: $0) } ?? ClockInstant(offset: .seconds(Int64.max / 4))
+        let waiter = SlotWaiter(deadline: deadline) { [weak self] waiter in self?.abandon(waiter, with: .timedOut) }
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<SlotWaiter.Outcome, Never>) in
+                lock.lock()
+                if waiter.cancelledEarly || owner?.currentState == .terminated {
+                    lock.unlock()
+                    continuation.resume(returning: waiter.cancelledEarly ? .cancelled : .stopped)
+                    return
+                }
+                if slotsTaken < options.maxLive {
+                    reservedSlots += 1
+                    lock.unlock()
+                    continuation.resume(returning: .granted)
+                    return
+                }
+                waiter.continuation = continuation
+                slotWaiters.append(waiter)
+                waitingSenders += 1
+                evictForWaiters()
+                if timeout != nil { system.clock.schedule(waiter) }
+                lock.unlock()
+            }
+        } onCancel: {
+            abandon(waiter, with: .cancelled)
+        }
+    }
+
+    private func abandon(_ waiter: SlotWaiter, with outcome: SlotWaiter.Outcome) {
+        let continuation: UnsafeContinuation<SlotWaiter.Outcome, Never>? = lock.withLock {
+            guard let continuation = waiter.continuation else {
+                if outcome == .cancelled { waiter.cancelledEarly = true }
+                return nil
+            }
+            waiter.continuation = nil
+            waitingSenders -= 1
+            return continuation
+        }
+        continuation?.resume(returning: outcome)
+    }
+
+    /// Under `lock`: a slot just freed; reserves it for the first waiter, if any, and
+    /// returns that waiter's continuation for the caller to resume once unlocked.
+    private func handOverFreedSlot() -> UnsafeContinuation<SlotWaiter.Outcome, Never>? {
+        while let waiter = slotWaiters.popFirst() {
+            guard let continuation = waiter.continuation else { continue }
+            waiter.continuation = nil
+            waitingSenders -= 1
+            reservedSlots += 1
+            owner?.system.clock.cancel(waiter)
+            return continuation
+        }
+        return nil
+    }
+
+    /// The keyed supervisor's cell (names errors for keys without an actor).
+    var ownerCell: CellBase? { lock.withLock { owner } }
+
+    /// Under `lock`: starts `entry` if the supervisor runs and no predecessor is draining.
+    private func startIfPossible(_ entry: Entry) {
+        guard ownerRunning, let owner, entry.predecessor == nil, entry.phase == .deferred else { return }
         entry.phase = .running
         live += 1
         if live > liveHighWaterMark { liveHighWaterMark = live }
@@ -129,26 +215,15 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         owner.addChild(entry.cell)
         _ = entry.cell.launchIncarnation(started: nil)
         scheduleSweepIfNeeded(from: owner.system.clock.now)
-        return true
     }
 
-    /// Under `lock`: starts waiting entries, oldest first, while slots are free.
-    private func startWaiting() {
-        var index = 0
-        while index < waiting.count && live < options.maxLive {
-            if startIfPossible(waiting[index]) {
-                waiting.remove(at: index)
-            } else {
-                index += 1
-            }
+    /// Under `lock`: retires least recently used actors until every waiting sender is
+    /// matched by a retiring actor whose slot it will get.
+    private func evictForWaiters() {
+        while retiring < waitingSenders, let victim = lru.first {
+            evicted += 1
+            retire(victim)
         }
-    }
-
-    /// Under `lock`: makes room by stopping the least recently used running actor.
-    private func evictLeastRecentlyUsed() {
-        guard let victim = lru.first else { return }
-        evicted += 1
-        retire(victim)
     }
 
     /// Under `lock`: stops `entry` after it handled what it has queued; new messages for its
@@ -156,8 +231,9 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
     private func retire(_ entry: Entry) {
         lru.remove(entry)
         if entries[entry.key] === entry { entries[entry.key] = nil }
-        stoppingByKey[entry.key] = entry
-        entry.phase = .stopping
+        retiringByKey[entry.key] = entry
+        entry.phase = .retiring
+        retiring += 1
         entry.cell.closeForNewMessages()
         entry.cell.enqueueSystem(.stop(.drain))
     }
@@ -172,25 +248,20 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         owner.system.clock.schedule(ActionTimer(deadline: due) { [weak self] in self?.sweep() })
     }
 
-    /// Passivates every actor idle for `idleTimeout`. The LRU order is the idle order, so
-    /// only expired actors at the front are looked at.
+    /// Retires every actor that received nothing for `idleTimeout`. The LRU order is the
+    /// order of last messages, so only the expired actors at the front are looked at. An
+    /// actor still busy with an old message finishes it first (retiring drains).
     private func sweep() {
-        lock.lock()
-        defer { lock.unlock() }
-        sweepScheduled = false
-        guard let idleTimeout = options.idleTimeout, let owner else { return }
-        let now = owner.system.clock.now
-        while let entry = lru.first, entry.lastUsed.advanced(by: idleTimeout) <= now {
-            if entry.cell.isIdle {
+        lock.withLock {
+            sweepScheduled = false
+            guard let idleTimeout = options.idleTimeout, let owner else { return }
+            let now = owner.system.clock.now
+            while let entry = lru.first, entry.lastUsed.advanced(by: idleTimeout) <= now {
                 passivated += 1
                 retire(entry)
-            } else {
-                // Busy with a long message: not idle. Look again after another period.
-                entry.lastUsed = now
-                lru.moveToBack(entry)
             }
+            scheduleSweepIfNeeded(from: now)
         }
-        scheduleSweepIfNeeded(from: now)
     }
 
     // MARK: ExternalChildren
@@ -199,30 +270,37 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         lock.withLock {
             self.owner = owner
             ownerRunning = true
-            startWaiting()
+            for entry in byCell.values where entry.phase == .deferred { startIfPossible(entry) }
         }
     }
 
     func childExited(_ cell: CellBase, incarnation: Int, reason: ExitReason) async -> ExitReason? {
         var finished: [(CellBase, ExitReason)] = []
+        var handOvers: [UnsafeContinuation<SlotWaiter.Outcome, Never>] = []
         let escalation: ExitReason? = lock.withLock {
             guard let entry = byCell[ObjectIdentifier(cell)] else { return nil }
             switch entry.phase {
-            case .stopping:
-                finish(entry, reason: reason, into: &finished)
+            case .retiring:
+                finish(entry, reason: reason, into: &finished, handOvers: &handOvers)
                 return nil
             case .running:
-                return handleFailureOrStop(of: entry, reason: reason, into: &finished)
-            case .waiting, .restartPending:
+                return handleUnrequestedEnd(of: entry, reason: reason, into: &finished, handOvers: &handOvers)
+            case .deferred:
                 return nil
             }
         }
+        for continuation in handOvers { continuation.resume(returning: .granted) }
         for (cell, reason) in finished { cell.terminate(reason) }
         return escalation
     }
 
     /// Under `lock`: an actor ended without being asked to; restart it or let it go.
-    private func handleFailureOrStop(of entry: Entry, reason: ExitReason, into finished: inout [(CellBase, ExitReason)]) -> ExitReason? {
+    private func handleUnrequestedEnd(
+        of entry: Entry,
+        reason: ExitReason,
+        into finished: inout [(CellBase, ExitReason)],
+        handOvers: inout [UnsafeContinuation<SlotWaiter.Outcome, Never>]
+    ) -> ExitReason? {
         guard let owner else { return nil }
         let now = owner.system.clock.now
         let windowStart = now.advanced(by: .zero - options.intensity.period)
@@ -233,7 +311,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         )
         switch decision {
         case .keepDown:
-            finish(entry, reason: reason, into: &finished)
+            finish(entry, reason: reason, into: &finished, handOvers: &handOvers)
             return nil
         case .escalate:
             owner.system.log(.warning, "\(owner.path): restart intensity exceeded after \(entry.cell.path) \(reason); escalating")
@@ -246,34 +324,51 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         }
     }
 
-    /// Under `lock`: `entry` is gone for good; free its slot and start who waited for it.
-    private func finish(_ entry: Entry, reason: ExitReason, into finished: inout [(CellBase, ExitReason)]) {
+    /// Under `lock`: `entry` is gone for good; free its slot and start its successor.
+    private func finish(
+        _ entry: Entry,
+        reason: ExitReason,
+        into finished: inout [(CellBase, ExitReason)],
+        handOvers: inout [UnsafeContinuation<SlotWaiter.Outcome, Never>]
+    ) {
         lru.remove(entry)
         byCell.removeValue(forKey: ObjectIdentifier(entry.cell))
         if entries[entry.key] === entry { entries[entry.key] = nil }
-        if stoppingByKey[entry.key] === entry { stoppingByKey[entry.key] = nil }
-        if entry.phase != .waiting { live -= 1 }
-        entry.phase = .stopping
+        if retiringByKey[entry.key] === entry { retiringByKey[entry.key] = nil }
+        if entry.phase == .retiring { retiring -= 1 }
+        if entry.phase != .deferred { live -= 1 }
         owner?.removeChild(entry.cell)
         finished.append((entry.cell, reason))
-        for successor in waiting where successor.predecessor === entry {
+        if let successor = entries[entry.key], successor.predecessor === entry {
             successor.predecessor = nil
+            startIfPossible(successor)
         }
-        startWaiting()
+        if let continuation = handOverFreedSlot() { handOvers.append(continuation) }
+        evictForWaiters()
     }
 
     func stopAll() async {
-        let (running, timeout): ([Entry], Duration?) = lock.withLock {
+        let (stopping, timeout, abandoned): ([Entry], Duration?, [UnsafeContinuation<SlotWaiter.Outcome, Never>]) = lock.withLock {
             ownerRunning = false
-            let running = Array(byCell.values).filter { $0.phase != .waiting }
-            for entry in running where entry.phase != .stopping {
+            var abandoned: [UnsafeContinuation<SlotWaiter.Outcome, Never>] = []
+            while let waiter = slotWaiters.popFirst() {
+                if let continuation = waiter.continuation {
+                    waiter.continuation = nil
+                    abandoned.append(continuation)
+                }
+            }
+            waitingSenders = 0
+            let stopping = byCell.values.filter { $0.phase != .deferred }
+            for entry in stopping where entry.phase == .running {
                 lru.remove(entry)
-                entry.phase = .stopping
+                entry.phase = .retiring
+                retiring += 1
                 entry.cell.enqueueSystem(.stop(.terminate))
             }
-            return (running, options.shutdown.timeout)
+            return (stopping, options.shutdown.timeout, abandoned)
         }
-        for entry in running {
+        for continuation in abandoned { continuation.resume(returning: .stopped) }
+        for entry in stopping {
             let ended = entry.cell.currentIncarnationEnded
             guard let timeout, let system = owner?.system else {
                 _ = await ended.wait()
@@ -288,10 +383,10 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
             let all = Array(byCell.values)
             entries.removeAll()
             byCell.removeAll()
-            stoppingByKey.removeAll()
+            retiringByKey.removeAll()
             lru.removeAll()
-            waiting.removeAll()
             live = 0
+            retiring = 0
             for entry in all { owner?.removeChild(entry.cell) }
             return all
         }

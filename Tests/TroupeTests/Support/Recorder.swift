@@ -9,12 +9,17 @@ enum RecorderMessage: Sendable {
     case blockThenStop(Latch)
     case record(Int)
     case get(ReplyTo<[Int]>)
-    /// Keep the reply channel without answering.
+    /// Drop the reply channel without answering.
     case ignore(ReplyTo<Int>)
+    /// Keep the reply channel in state without answering.
+    case hold(ReplyTo<Int>)
+    /// Answer with an error.
+    case refuse(ReplyTo<Int>)
 }
 
 struct Recorder: Behavior {
     var seen: [Int] = []
+    var held: [ReplyTo<Int>] = []
     var probe: TestProbe<Int>?
 
     mutating func receive(_ message: RecorderMessage, context: ActorContext<RecorderMessage>) async throws {
@@ -31,6 +36,10 @@ struct Recorder: Behavior {
             reply.reply(seen)
         case .ignore:
             break
+        case .hold(let reply):
+            held.append(reply)
+        case .refuse(let reply):
+            reply.fail(TestFailure("refused"))
         }
     }
 }

@@ -18,5 +18,11 @@ let package = Package(
         .target(name: "Troupe", swiftSettings: strict),
         .target(name: "TroupeTesting", dependencies: ["Troupe"], swiftSettings: strict),
         .testTarget(name: "TroupeTests", dependencies: ["Troupe", "TroupeTesting"], swiftSettings: strict),
+        // Storage: C shims over the system's sqlite3 and libpq (no pkgConfig: a fresh machine may
+        // lack pkg-config, and the shim headers find Debian's include paths themselves).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
+        .target(name: "TroupeStore", dependencies: ["Troupe", "CSQLite", "CLibPQ"], swiftSettings: strict),
+        .testTarget(name: "TroupeStoreTests", dependencies: ["TroupeStore", "TroupeTesting"], swiftSettings: strict),
     ]
 )

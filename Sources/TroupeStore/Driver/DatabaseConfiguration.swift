@@ -1,0 +1,25 @@
+/// Which database to use and how: what the pool (and start-up code) holds to open
+/// connections of either driver.
+public enum DatabaseConfiguration: Sendable, Hashable {
+    /// The embedded default: a SQLite file.
+    case sqlite(SQLiteConfiguration)
+    /// A PostgreSQL server.
+    case postgres(PostgresConfiguration)
+
+    /// The dialect connections of this configuration speak.
+    public var dialect: SQLDialect {
+        switch self {
+        case .sqlite: .sqlite
+        case .postgres: .postgres
+        }
+    }
+
+    /// Opens a connection. Blocking (file I/O or a network handshake): call it on the thread
+    /// that will use the connection, never on the cooperative pool.
+    public func connect() throws(DatabaseError) -> any DatabaseConnection {
+        switch self {
+        case .sqlite(let configuration): try SQLiteConnection(configuration: configuration)
+        case .postgres(let configuration): try PostgresConnection(configuration: configuration)
+        }
+    }
+}

@@ -2,25 +2,31 @@
 ///
 /// Producers call ``trySend(_:)`` / ``send(_:)`` from any task. The consumer is the cell's
 /// current incarnation, which calls ``nextWork(acceptUser:batch:system:report:)``.
+///
+/// The fast paths are inlinable so they are specialized for the concrete message type in
+/// the module that sends or runs the actor; the slow paths (waiting for room, closing)
+/// stay out of line.
+@usableFromInline
 class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     // @unchecked Sendable: `user`, `processed` and `latency` are guarded by `lock`;
     // `leftovers` and `admittedScratch` are owned by the current incarnation's task
     // (incarnations of one cell never overlap: the next starts after the previous ended).
 
-    var user: UserQueue<Message>
-    let batchSize: Int
-    let mailbox: MailboxConfiguration
+    @usableFromInline var user: UserQueue<Message>
+    @usableFromInline let batchSize: Int
+    @usableFromInline let mailbox: MailboxConfiguration
 
     // Guarded by `lock`: counters published by the consumer at batch boundaries.
-    private(set) var processed = 0
-    private(set) var latency = LatencyHistogram()
+    @usableFromInline var processed = 0
+    @usableFromInline var latency = LatencyHistogram()
 
     // Owned by the current incarnation.
     /// Messages taken from the mailbox but not yet handled when the last incarnation ended
     /// (it failed mid-batch); the next incarnation handles them first.
-    var leftovers: [Message] = []
-    private var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
+    @usableFromInline var leftovers: [Message] = []
+    @usableFromInline var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
 
+    @usableFromInline
     init(path: ActorPath, system: ActorSystem, parent: CellBase?, spec: ChildSpec, mailbox: MailboxConfiguration) {
         self.mailbox = mailbox
         self.user = UserQueue(capacity: mailbox.capacity, policy: mailbox.overflow)
@@ -31,6 +37,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     // MARK: Producers
 
     /// Offers `message` without ever suspending.
+    @inlinable
     func trySend(_ message: Message) -> SendOutcome {
         lock.lock()
         let offer = user.offer(message, mayWait: false)
@@ -41,6 +48,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     }
 
     /// Offers `message`, waiting for room if the policy is `suspend`.
+    @inlinable
     nonisolated(nonsending) func send(_ message: Message) async -> SendOutcome {
         lock.lock()
         let offer = user.offer(message, mayWait: true)
@@ -56,6 +64,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// Like ``send(_:)``, but if the lane is closed the message is handed back instead of
     /// becoming a dead letter, so the caller can deliver it elsewhere (a keyed actor that was
     /// passivated between lookup and send: the message goes to its successor).
+    @inlinable
     nonisolated(nonsending) func sendUnlessClosed(_ message: Message, mayWait: Bool) async -> (SendOutcome, Message?) {
         lock.lock()
         if user.isClosed {
@@ -73,6 +82,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     }
 
     /// Like ``trySend(_:)``, but hands the message back if the lane is closed.
+    @inlinable
     func trySendUnlessClosed(_ message: Message) -> (SendOutcome, Message?) {
         lock.lock()
         if user.isClosed {
@@ -87,8 +97,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     }
 
     /// Under `lock`: the parked consumer to wake if `offer` put a message in the lane.
-    @inline(__always)
-    private func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> UnsafeContinuation<Void, Never>? {
+    @inlinable
+    func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> UnsafeContinuation<Void, Never>? {
         switch offer {
         case .enqueued, .enqueuedEvicting:
             guard consumerWantsUser, let waiting = consumer else { return nil }
@@ -100,8 +110,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     }
 
     /// After unlocking: dead-letter what the offer displaced and report the outcome.
-    @inline(__always)
-    private func settle(_ offer: UserQueue<Message>.Offer) -> SendOutcome {
+    @inlinable
+    func settle(_ offer: UserQueue<Message>.Offer) -> SendOutcome {
         switch offer {
         case .enqueued:
             return .enqueued
@@ -112,20 +122,18 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
             system.deadLetters.record(message, to: path, reason: reason)
             return outcome
         case .mustWait:
-            preconditionFailure("mustWait is handled by send")
+            return .full
         }
     }
 
     /// Waits in line for room (policy `suspend`), up to the policy's timeout.
-    private nonisolated(nonsending) func park(_ message: Message) async -> SendOutcome {
-        var deadline = ClockInstant(offset: .seconds(Int64.max / 4))
-        var hasTimeout = false
-        if case .suspend(let timeout?) = mailbox.overflow {
-            deadline = system.clock.now.advanced(by: timeout)
-            hasTimeout = true
-        }
-        let sender = SuspendedSend(message: message, cell: self, deadline: deadline)
-        let outcome = await withTaskCancellationHandler {
+    @usableFromInline
+    nonisolated(nonsending) func park(_ message: Message) async -> SendOutcome {
+        var timeout: Duration?
+        if case .suspend(let limit?) = mailbox.overflow { timeout = limit }
+        let sender = SuspendedSend(message: message, cell: self)
+        if let timeout { system.deadlines.add(sender, timeout: timeout) }
+        let outcome = await awaitCancellably(sender) {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<SendOutcome, Never>) in
                 lock.lock()
                 if user.isClosed || sender.cancelledEarly {
@@ -148,19 +156,15 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
                     continuation.resume(returning: .enqueued)
                     return
                 }
-                // Scheduled under the lock so admission cannot race ahead of it unseen.
-                // Lock order: cell, then clock; clocks fire timers without their lock held.
-                if hasTimeout { system.clock.schedule(sender) }
                 lock.unlock()
             }
-        } onCancel: {
-            abandonSend(sender, outcome: .cancelled)
         }
-        if hasTimeout && outcome == .enqueued { system.clock.cancel(sender) }
+        if timeout != nil { system.deadlines.remove(sender) }
         return outcome
     }
 
     /// Gives up on a waiting sender (its timeout passed, or its task was cancelled).
+    @usableFromInline
     func abandonSend(_ sender: SuspendedSend<Message>, outcome: SendOutcome) {
         let abandoned: (Message, UnsafeContinuation<SendOutcome, Never>)? = lock.withLock {
             if let abandoned = user.abandon(sender) { return abandoned }
@@ -177,14 +181,19 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     // MARK: Consumer
 
     /// What the consumer did since its last call, published under the lock it takes anyway.
+    @usableFromInline
     struct BatchReport {
-        var handled = 0
-        var sampledLatencyNanos: Int64 = -1
+        @usableFromInline var handled = 0
+        @usableFromInline var sampledLatencyNanos: Int64 = -1
+
+        @inlinable
+        init() {}
     }
 
     /// Waits until there is work: system messages (always) or user messages (if
     /// `acceptUser`). System messages come first and all at once; user messages come at most
     /// `batchSize` at a time. Senders waiting for room are admitted as room is made.
+    @inlinable
     nonisolated(nonsending) func nextWork(
         acceptUser: Bool,
         batch: inout [Message],
@@ -194,13 +203,12 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         while true {
             lock.lock()
             if report.handled > 0 {
-                processed &+= report.handled
-                if report.sampledLatencyNanos >= 0 { latency.record(nanoseconds: report.sampledLatencyNanos) }
+                publishLocked(report)
                 report = BatchReport()
             }
             if !systemQueue.isEmpty {
                 systemQueue.drain { systemBatch.append($0) }
-                systemPending.store(false, ordering: .relaxed)
+                clearPendingSystemMessagesLocked()
                 lock.unlock()
                 return
             }
@@ -224,25 +232,36 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         }
     }
 
+    /// Under `lock`: adds a batch report to the published counters.
+    @inlinable
+    func publishLocked(_ report: BatchReport) {
+        processed &+= report.handled
+        if report.sampledLatencyNanos >= 0 { latency.record(nanoseconds: report.sampledLatencyNanos) }
+    }
+
     /// Publishes what the consumer handled since its last `nextWork` (at incarnation end).
+    @inlinable
     func publishReport(_ report: BatchReport) {
-        lock.withLock {
-            processed &+= report.handled
-            if report.sampledLatencyNanos >= 0 { latency.record(nanoseconds: report.sampledLatencyNanos) }
-        }
+        lock.lock()
+        publishLocked(report)
+        lock.unlock()
     }
 
     /// Takes waiting system messages without parking (the consumer still has user work).
+    @inlinable
     func takeSystemMessages(into systemBatch: inout [SystemMessage]) {
-        lock.withLock {
-            systemQueue.drain { systemBatch.append($0) }
-            systemPending.store(false, ordering: .relaxed)
-        }
+        lock.lock()
+        systemQueue.drain { systemBatch.append($0) }
+        clearPendingSystemMessagesLocked()
+        lock.unlock()
     }
 
     /// True when no user message is queued.
+    @inlinable
     var isUserLaneEmpty: Bool {
-        lock.withLock { user.isEmpty }
+        lock.lock()
+        defer { lock.unlock() }
+        return user.isEmpty
     }
 
     // MARK: CellBase overrides
@@ -281,20 +300,16 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     }
 
     /// Stops accepting new messages but keeps queued ones (drain-then-stop).
+    @usableFromInline
     func closeForNewMessages() {
         lock.withLock { user.closeForNewMessages() }
-    }
-
-    /// True when nothing is queued and the consumer is parked waiting for messages.
-    var isIdle: Bool {
-        lock.withLock { user.isEmpty && systemQueue.isEmpty && consumer != nil && consumerWantsUser }
     }
 
     override func metricsSnapshot() -> ActorMetrics {
         lock.withLock {
             ActorMetrics(
                 path: path,
-                state: state,
+                state: currentStateLocked,
                 mailboxDepth: user.depth,
                 suspendedSenders: user.waitingSenders,
                 mailboxCapacity: user.capacity,

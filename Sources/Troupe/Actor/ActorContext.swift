@@ -7,19 +7,20 @@
 /// starts (children, timers, background tasks) belongs to the incarnation and is stopped or
 /// cancelled when the incarnation ends, so nothing outlives its owner.
 public final class ActorContext<Message: Sendable> {
-    let cell: ActorCell<Message>
-    let supervision: Supervision
-    let incarnation: Int
+    @usableFromInline let cell: ActorCell<Message>
+    @usableFromInline let supervision: Supervision
+    @usableFromInline let incarnation: Int
 
     /// Set by ``stop()`` or a stop request; the loop ends after the message in progress.
-    var stopMode: StopMode?
-    var stoppedItself = false
+    @usableFromInline var stopMode: StopMode?
+    @usableFromInline var stoppedItself = false
 
     private var timers: [String: TimerEntry] = [:]
     private var nextTimerGeneration = 0
     private var watching: [ObjectIdentifier: CellBase] = [:]
     let background: BackgroundWork
 
+    @usableFromInline
     init(cell: ActorCell<Message>, supervision: Supervision, incarnation: Int) {
         self.cell = cell
         self.supervision = supervision
@@ -54,6 +55,7 @@ public final class ActorContext<Message: Sendable> {
     /// - Parameter restart: defaults to ``RestartType/transient``: restarted after a failure,
     ///   gone after a normal stop.
     /// - Throws: ``ConfigurationError`` for a bad or duplicate name.
+    @inlinable
     @discardableResult
     public func spawn<B: Behavior>(
         _ name: String,
@@ -152,6 +154,7 @@ public final class ActorContext<Message: Sendable> {
     }
 
     /// A timer fired: returns its message if it is still current, re-arming periodic ones.
+    @usableFromInline
     func timerFired(key: String, generation: Int) -> Message? {
         guard let entry = timers[key], entry.generation == generation else { return nil }
         if let interval = entry.interval {
@@ -189,6 +192,7 @@ public final class ActorContext<Message: Sendable> {
 
     /// Undoes everything this incarnation set up, except children (stopped first, by the
     /// loop): timers, watches, background tasks.
+    @usableFromInline
     func releaseResources() async {
         for entry in timers.values { cell.system.clock.cancel(entry.timer) }
         timers.removeAll()

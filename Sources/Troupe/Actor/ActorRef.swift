@@ -9,8 +9,9 @@
 /// Refs are `Sendable` values; every method may be called from any task or thread. Two
 /// messages sent by the same task arrive in the order they were sent.
 public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConvertible {
-    let cell: ActorCell<Message>
+    @usableFromInline let cell: ActorCell<Message>
 
+    @inlinable
     init(cell: ActorCell<Message>) {
         self.cell = cell
     }
@@ -23,6 +24,7 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
     /// Offers `message` without ever suspending; the outcome says what became of it.
     /// On a full mailbox: ``SendOutcome/full`` for the `suspend` and `fail` policies,
     /// ``SendOutcome/dropped`` for `dropNewest`; `dropOldest` makes room.
+    @inlinable
     @discardableResult
     public func trySend(_ message: Message) -> SendOutcome {
         cell.trySend(message)
@@ -30,6 +32,7 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
 
     /// Sends `message`. With the `suspend` policy a full mailbox makes the caller wait for
     /// room (in arrival order, up to the policy's timeout); other policies never wait.
+    @inlinable
     @discardableResult
     public nonisolated(nonsending) func send(_ message: Message) async -> SendOutcome {
         await cell.send(message)
@@ -46,6 +49,7 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
     /// - Throws: ``AskError``: a timeout, a refused or dropped request, the actor stopping
     ///   (at once, not at the deadline), a request handled without reply, cancellation of
     ///   the calling task, or the error the actor replied with.
+    @inlinable
     public nonisolated(nonsending) func ask<Reply: Sendable>(
         timeout: Duration? = nil,
         _ makeRequest: (ReplyTo<Reply>) -> Message

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Why an ``ActorRef/ask(timeout:_:)`` did not produce a reply.
 public enum AskError: Error, Sendable, CustomStringConvertible {
     /// No reply within the deadline. The request may or may not have been handled.
@@ -34,6 +36,7 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
 /// `target` names the actor in errors and tells a dropped reply channel whether the actor
 /// had stopped. `deliver` is `ActorCell.send` for a ref, and a lookup-and-redirect loop for
 /// keyed actors.
+@inlinable
 nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     target: CellBase,
     timeout: Duration?,
@@ -42,11 +45,11 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
 ) async throws(AskError) -> Reply {
     let system = target.system
     let timeout = timeout ?? system.configuration.askTimeout
-    let pending = PendingReply<Reply>(deadline: system.clock.now.advanced(by: timeout), timeout: timeout)
-    system.clock.schedule(pending)
+    let pending = PendingReply<Reply>(timeout: timeout)
+    system.deadlines.add(pending, timeout: timeout)
     let outcome = await deliver(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))))
     guard outcome == .enqueued else {
-        system.clock.cancel(pending)
+        system.deadlines.remove(pending)
         switch outcome {
         case .full: throw .mailboxFull(target.path)
         case .dropped: throw .dropped(target.path)
@@ -55,12 +58,8 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
         case .stopped, .enqueued: throw .stopped(target.path)
         }
     }
-    let result = await withTaskCancellationHandler {
-        await pending.wait()
-    } onCancel: {
-        pending.finish(.failure(.cancelled))
-    }
-    system.clock.cancel(pending)
+    let result = await awaitCancellably(pending) { await pending.wait() }
+    system.deadlines.remove(pending)
     return try result.get()
 }
 
@@ -71,19 +70,27 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
 /// dropped without a reply, the asker fails at once with ``AskError/noReply(_:)`` or
 /// ``AskError/stopped(_:)`` rather than waiting for its deadline.
 public struct ReplyTo<Value: Sendable>: Sendable {
-    let channel: ReplyChannel<Value>
+    @usableFromInline let channel: ReplyChannel<Value>
+
+    @inlinable
+    init(channel: ReplyChannel<Value>) {
+        self.channel = channel
+    }
 
     /// Sends the reply. Only the first reply or failure counts.
+    @inlinable
     public func reply(_ value: Value) {
         channel.pending.finish(.success(value))
     }
 
     /// Fails the ask with ``AskError/failed(_:)`` carrying `error`.
+    @inlinable
     public func fail(_ error: any Error) {
         channel.pending.finish(.failure(.failed(error)))
     }
 
     /// Replies with the outcome of `body`, or fails with what it throws.
+    @inlinable
     public func complete(_ body: () throws -> Value) {
         do { reply(try body()) } catch { fail(error) }
     }
@@ -92,74 +99,103 @@ public struct ReplyTo<Value: Sendable>: Sendable {
 /// The object every copy of a ``ReplyTo`` shares. When the last copy goes away without a
 /// reply (the request was dropped, or handled and forgotten), its `deinit` fails the ask at
 /// once instead of letting it wait for the deadline.
+@usableFromInline
 final class ReplyChannel<Value: Sendable>: Sendable {
-    let pending: PendingReply<Value>
-    private let target: CellBase
+    @usableFromInline let pending: PendingReply<Value>
+    @usableFromInline let target: CellBase
 
+    @inlinable
     init(pending: PendingReply<Value>, target: CellBase) {
         self.pending = pending
         self.target = target
     }
 
     deinit {
+        // The usual case: the reply came first. Checked without a lock.
+        guard !pending.isFinished else { return }
         let error: AskError = target.isTerminatedOrStopping ? .stopped(target.path) : .noReply(target.path)
         pending.finish(.failure(error))
     }
 }
 
-/// The asker's side of one request: its continuation, the outcome, and the deadline timer
-/// (the object *is* the timer, so a deadline costs no extra allocation).
+/// The asker's side of one request: its continuation, the outcome, its deadline (it is a
+/// node of the system's deadline lanes) and its cancellation hook.
 ///
 /// Exactly one of reply, failure, deadline, cancellation or abandonment wins; the state
 /// transitions are `pending → waiting(continuation) → finished` or
 /// `pending → finished` (a reply that beats the asker's suspension).
-final class PendingReply<Value: Sendable>: ClockTimer, @unchecked Sendable {
-    // @unchecked Sendable: `state` is only accessed under `lock`; `timeout` is immutable.
-    private enum State {
+@usableFromInline
+final class PendingReply<Value: Sendable>: WaitNode, @unchecked Sendable {
+    // @unchecked Sendable: `state` is only accessed under `lock`; `finished` is atomic;
+    // `timeout` is immutable.
+    @usableFromInline
+    enum State {
         case pending
         case waiting(UnsafeContinuation<Result<Value, AskError>, Never>)
         case finished(Result<Value, AskError>)
     }
 
-    private let lock = Lock()
-    private var state = State.pending
-    let timeout: Duration
+    @usableFromInline let lock = Lock()
+    @usableFromInline var state = State.pending
+    @usableFromInline let timeout: Duration
+    private let finished = Atomic<Bool>(false)
 
-    init(deadline: ClockInstant, timeout: Duration) {
+    @inlinable
+    init(timeout: Duration) {
         self.timeout = timeout
-        super.init(deadline: deadline)
+        super.init()
     }
 
+    /// True once an outcome is recorded (a relaxed read for the reply channel's release).
+    @usableFromInline
+    var isFinished: Bool { finished.load(ordering: .acquiring) }
+
+    @usableFromInline
+    func markFinished() { finished.store(true, ordering: .releasing) }
+
     /// Records the outcome and resumes the asker if it is waiting. First call wins.
+    @inlinable
     func finish(_ result: Result<Value, AskError>) {
-        let continuation: UnsafeContinuation<Result<Value, AskError>, Never>? = lock.withLock {
-            switch state {
-            case .pending:
-                state = .finished(result)
-                return nil
-            case .waiting(let continuation):
-                state = .finished(result)
-                return continuation
-            case .finished:
-                return nil
-            }
+        lock.lock()
+        let continuation: UnsafeContinuation<Result<Value, AskError>, Never>?
+        switch state {
+        case .pending:
+            state = .finished(result)
+            continuation = nil
+        case .waiting(let waiting):
+            state = .finished(result)
+            continuation = waiting
+        case .finished:
+            lock.unlock()
+            return
         }
+        markFinished()
+        lock.unlock()
         continuation?.resume(returning: result)
     }
 
     /// Suspends until an outcome is recorded (returns at once if it already is).
-    func wait() async -> Result<Value, AskError> {
+    @inlinable
+    nonisolated(nonsending) func wait() async -> Result<Value, AskError> {
         await withUnsafeContinuation { continuation in
-            let early: Result<Value, AskError>? = lock.withLock {
-                if case .finished(let result) = state { return result }
-                state = .waiting(continuation)
-                return nil
+            lock.lock()
+            if case .finished(let result) = state {
+                lock.unlock()
+                continuation.resume(returning: result)
+                return
             }
-            if let early { continuation.resume(returning: early) }
+            state = .waiting(continuation)
+            lock.unlock()
         }
     }
 
-    override package func expired() {
+    @usableFromInline
+    override func deadlinePassed() {
         finish(.failure(.timedOut(after: timeout)))
+    }
+
+    @usableFromInline
+    override func cancelWait() {
+        finish(.failure(.cancelled))
     }
 }

@@ -9,17 +9,30 @@
 /// 3. On stop or failure: stop children (last started first), cancel timers, watches and
 ///    background work, run `stopping`, then report the exit to the parent.
 /// The parent decides what comes next; a restart is a new incarnation on a new task.
+///
+/// # Specialization
+/// The loop is generic over `B`. The incarnation body is a closure made in the inlinable
+/// initializer, so it is compiled in the module where `B` is concrete and runs specialized:
+/// message moves and array operations cost no runtime generic lookups.
+@usableFromInline
 final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable {
     // @unchecked Sendable: adds only immutable state and `supervision`, which is used only
     // by the cell's current incarnation task (see ``Supervision``).
-    private let factory: @Sendable () throws -> B
-    private let policy: SupervisionPolicy
-    private let staticChildren: [ChildSpec]
-    private let external: (any ExternalChildren)?
-    private(set) lazy var supervision = Supervision(
+    @usableFromInline typealias Body = @Sendable (BehaviorCell<B>, Int, Completion<Void>?, Completion<ExitReason>) async -> Void
+
+    @usableFromInline let factory: @Sendable () throws -> B
+    @usableFromInline let policy: SupervisionPolicy
+    @usableFromInline let staticChildren: [ChildSpec]
+    @usableFromInline let external: (any ExternalChildren)?
+    @usableFromInline let body: Body
+    @usableFromInline lazy var supervision = Supervision(
         owner: self, policy: policy, staticChildren: staticChildren, external: external, seed: system.nextSeed()
     )
 
+    /// Handling latency is sampled on one batch in this many.
+    @usableFromInline static var latencySampleInterval: Int { 8 }
+
+    @inlinable
     init(
         path: ActorPath,
         system: ActorSystem,
@@ -35,6 +48,9 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         self.policy = policy
         self.staticChildren = staticChildren
         self.external = external
+        self.body = { cell, number, started, ended in
+            await cell.runIncarnation(number, started: started, ended: ended)
+        }
         super.init(path: path, system: system, parent: parent, spec: spec, mailbox: mailbox)
     }
 
@@ -52,18 +68,18 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             setStateLocked(.restarting)
         }
         system.incarnationStarted()
+        let body = self.body
         // Created under the lock so `task` is recorded before anyone can cancel it.
         task = Task(executorPreference: system.executor) { [self] in
-            await runIncarnation(number, started: started, ended: ended)
+            await IncarnationScope.$cell.withValue(self) {
+                await body(self, number, started, ended)
+            }
         }
         return number
     }
 
-    private func runIncarnation(
-        _ number: Int,
-        started: Completion<Void>?,
-        ended: Completion<ExitReason>
-    ) async {
+    @inlinable
+    func runIncarnation(_ number: Int, started: Completion<Void>?, ended: Completion<ExitReason>) async {
         let context = ActorContext<B.Message>(cell: self, supervision: supervision, incarnation: number)
         var behavior: B?
         var reason: ExitReason
@@ -77,9 +93,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             reason = .startFailed(error)
         }
         if var running = behavior {
-            lock.withLock {
-                if currentStateLocked != .terminated { setStateLocked(.running) }
-            }
+            markRunning()
             system.lifecycle.emit(LifecycleEvent(path: path, kind: .started, incarnation: number, reason: nil))
             started?.succeed(())
             reason = await loop(&running, context)
@@ -98,19 +112,23 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     /// The message loop of one incarnation; returns why it ended.
-    private func loop(_ behavior: inout B, _ context: ActorContext<B.Message>) async -> ExitReason {
+    @inlinable
+    func loop(_ behavior: inout B, _ context: ActorContext<B.Message>) async -> ExitReason {
         var batch = leftovers
         leftovers = []
         var index = 0
         var systemBatch: [SystemMessage] = []
         var report = BatchReport()
         var faultCountdown = 0
+        var batches = 0
 
         while true {
             // User messages of the current batch.
             if index < batch.count {
                 let first = index
-                let startedAt = monotonicNanoseconds()
+                batches &+= 1
+                let sampled = batches % Self.latencySampleInterval == 1
+                let startedAt = sampled ? monotonicNanoseconds() : 0
                 while index < batch.count {
                     if let mode = context.stopMode, mode != .drain { break }
                     let message = batch[index]
@@ -119,7 +137,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                         faultCountdown -= 1
                         if faultCountdown == 0 {
                             keepLeftovers(batch, from: index)
-                            publish(&report)
+                            publishReport(report)
                             return .failed(InjectedFault(path: path))
                         }
                     }
@@ -128,20 +146,20 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                     } catch {
                         report.handled += 1
                         keepLeftovers(batch, from: index)
-                        publish(&report)
+                        publishReport(report)
                         return .failed(error)
                     }
                     report.handled += 1
-                    if index - 1 == first {
+                    if sampled && index - 1 == first {
                         report.sampledLatencyNanos = monotonicNanoseconds() - startedAt
                     }
-                    if systemPending.load(ordering: .relaxed) { break }
+                    if hasPendingSystemMessages { break }
                 }
                 if index >= batch.count {
                     let wasFull = batch.count >= batchSize
                     batch.removeAll(keepingCapacity: true)
                     index = 0
-                    if wasFull { await ActorExecutor.yieldFairly() }
+                    if wasFull { await yieldToOtherActors() }
                 }
             }
 
@@ -150,11 +168,11 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                 switch mode {
                 case .terminate, .forRestart:
                     keepLeftovers(batch, from: index)
-                    publish(&report)
+                    publishReport(report)
                     return context.stoppedItself ? .normal : .stopped
                 case .drain:
                     if index >= batch.count && isUserLaneEmpty {
-                        publish(&report)
+                        publishReport(report)
                         return .stopped
                     }
                 }
@@ -171,7 +189,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                 if let exit = await handle(message, &behavior, context, &faultCountdown) {
                     systemBatch.removeAll()
                     keepLeftovers(batch, from: index)
-                    publish(&report)
+                    publishReport(report)
                     return exit
                 }
             }
@@ -180,7 +198,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     /// Handles one system message; returns an exit reason if the incarnation must end.
-    private func handle(
+    @inlinable
+    func handle(
         _ message: SystemMessage,
         _ behavior: inout B,
         _ context: ActorContext<B.Message>,
@@ -218,7 +237,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             guard let delivered = value as? B.Message else { return nil }
             return await deliver(delivered, &behavior, context, &faultCountdown)
         case .command(let command):
-            await run(command)
+            await supervision.run(command, owner: self)
             return nil
         case .passivationSweep:
             return nil
@@ -226,7 +245,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     /// Hands a message that came through the system lane to the behavior.
-    private func deliver(
+    @inlinable
+    func deliver(
         _ message: B.Message,
         _ behavior: inout B,
         _ context: ActorContext<B.Message>,
@@ -244,48 +264,9 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         }
     }
 
-    private func run(_ command: SupervisorCommand) async {
-        switch command.kind {
-        case .start(let spec):
-            do {
-                command.completion.succeed(try await supervision.spawnAndWait(spec))
-            } catch {
-                command.completion.fail(error)
-            }
-        case .stop(let name):
-            let found = await supervision.stopChild(named: name)
-            command.completion.succeed(found ? self : nil)
-        }
-    }
-
-    private func keepLeftovers(_ batch: [B.Message], from index: Int) {
+    @inlinable
+    func keepLeftovers(_ batch: [B.Message], from index: Int) {
         if index < batch.count { leftovers = Array(batch[index...]) }
-    }
-
-    private func publish(_ report: inout BatchReport) {
-        guard report.handled > 0 else { return }
-        let published = report
-        report = BatchReport()
-        publishReport(published)
-    }
-
-    /// Ends the incarnation: records its end and tells the parent (or the system, for the root).
-    private func finish(_ number: Int, reason: ExitReason, ended: Completion<ExitReason>) {
-        lock.withLock {
-            task = nil
-            switch currentStateLocked {
-            case .terminated: break
-            default: setStateLocked(reason.isFailure ? .restarting : .stopping)
-            }
-        }
-        system.lifecycle.emit(LifecycleEvent(path: path, kind: .ended, incarnation: number, reason: reason))
-        system.incarnationEnded()
-        ended.succeed(reason)
-        if let parent {
-            parent.enqueueSystem(.childExited(self, incarnation: number, reason))
-        } else {
-            system.rootEnded(reason)
-        }
     }
 }
 
@@ -309,5 +290,35 @@ extension BehaviorCell where B == SupervisorBehavior {
             staticChildren: supervisorSpec.children,
             factory: { SupervisorBehavior() }
         )
+    }
+}
+
+extension CellBase {
+    /// The incarnation started: state becomes running (unless it was terminated meanwhile).
+    @usableFromInline
+    func markRunning() {
+        lock.withLock {
+            if currentStateLocked != .terminated { setStateLocked(.running) }
+        }
+    }
+
+    /// Ends the incarnation: records its end and tells the parent (or the system, for the root).
+    @usableFromInline
+    func finish(_ number: Int, reason: ExitReason, ended: Completion<ExitReason>) {
+        lock.withLock {
+            task = nil
+            switch currentStateLocked {
+            case .terminated: break
+            default: setStateLocked(reason.isFailure ? .restarting : .stopping)
+            }
+        }
+        system.lifecycle.emit(LifecycleEvent(path: path, kind: .ended, incarnation: number, reason: reason))
+        system.incarnationEnded()
+        ended.succeed(reason)
+        if let parent {
+            parent.enqueueSystem(.childExited(self, incarnation: number, reason))
+        } else {
+            system.rootEnded(reason)
+        }
     }
 }

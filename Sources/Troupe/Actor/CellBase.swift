@@ -23,26 +23,27 @@ public enum ActorState: String, Sendable, Hashable {
 /// One lock per cell guards the system lane, the parked consumer, the lifecycle fields
 /// and (in ``ActorCell``) the user lane. The cell's own incarnation task is the only
 /// consumer; any thread may enqueue.
+@usableFromInline
 class CellBase: @unchecked Sendable, CustomStringConvertible {
     // @unchecked Sendable: every mutable stored property is guarded by `lock`, except
     // `systemPending` (an atomic) and the properties documented as owned by the cell's
     // current incarnation task, which only that task touches.
 
-    let path: ActorPath
+    @usableFromInline let path: ActorPath
     /// Strong on purpose: cells and their tasks keep the system alive until it has shut down.
-    let system: ActorSystem
+    @usableFromInline let system: ActorSystem
     /// The supervising cell; nil only for the root.
-    private(set) weak var parent: CellBase?
+    @usableFromInline private(set) weak var parent: CellBase?
     /// What this cell's incarnations run with (restart type, shutdown policy).
-    let spec: ChildSpec
+    @usableFromInline let spec: ChildSpec
 
-    let lock = Lock()
+    @usableFromInline let lock = Lock()
 
     // Guarded by `lock`:
-    var systemQueue = RingBuffer<SystemMessage>()
-    var consumer: UnsafeContinuation<Void, Never>?
-    var consumerWantsUser = false
-    private(set) var state = ActorState.starting
+    @usableFromInline var systemQueue = RingBuffer<SystemMessage>()
+    @usableFromInline var consumer: UnsafeContinuation<Void, Never>?
+    @usableFromInline var consumerWantsUser = false
+    @usableFromInline var state = ActorState.starting
     var restartCount = 0
     var incarnation = 0
     var task: Task<Void, Never>?
@@ -50,12 +51,34 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     var incarnationEnded = Completion<ExitReason>()
     var terminationReason: ExitReason?
     var watchers: [ObjectIdentifier: Watcher] = [:]
-    var children: [CellBase] = []
+    /// Live children by identity, with their start sequence (for ordering) and by name (for
+    /// lookups): O(1) to add and remove, however many children a keyed supervisor has.
+    private var children: [ObjectIdentifier: (sequence: UInt64, cell: CellBase)] = [:]
+    private var childrenByName: [String: CellBase] = [:]
+    private var nextChildSequence: UInt64 = 0
 
     /// Set while system messages wait, so a busy consumer notices them after each message
     /// without taking the lock.
     let systemPending = Atomic<Bool>(false)
 
+    /// True when system messages wait (a relaxed load: the consumer checks it after every
+    /// message and takes the lock only when it is set).
+    @usableFromInline
+    var hasPendingSystemMessages: Bool {
+        systemPending.load(ordering: .relaxed)
+    }
+
+    /// Under `lock`: the system lane was just emptied.
+    @usableFromInline
+    func clearPendingSystemMessagesLocked() {
+        systemPending.store(false, ordering: .relaxed)
+    }
+
+    /// Waits of this actor's current incarnation (its asks, its sends waiting for room),
+    /// ended when the incarnation is cancelled. An intrusive list: O(1) in and out.
+    private var waitsHead: WaitNode?
+
+    @usableFromInline
     init(path: ActorPath, system: ActorSystem, parent: CellBase?, spec: ChildSpec) {
         self.path = path
         self.system = system
@@ -63,29 +86,36 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         self.spec = spec
     }
 
+    @usableFromInline
     var description: String { path.description }
 
     // MARK: Overridden by ActorCell
 
     /// Mailbox depth and capacity for introspection.
+    @usableFromInline
     var mailboxDepthAndCapacity: (depth: Int, capacity: Int) { (0, 0) }
 
     /// Whether the user lane has messages (caller holds `lock`).
+    @usableFromInline
     var hasUserMessagesLocked: Bool { false }
 
     /// Closes the user lane for good and dead-letters what it held.
+    @usableFromInline
     func closeUserLane() {}
 
     /// Reopens the user lane for a new incarnation after termination.
+    @usableFromInline
     func reopenUserLaneLocked() {}
 
     /// Starts a new incarnation on a new task and returns its number. `started` is
     /// completed once the behavior's `started` hook returned (or with its error).
+    @usableFromInline
     func launchIncarnation(started: Completion<Void>?) -> Int {
         preconditionFailure("launchIncarnation must be overridden")
     }
 
     /// A snapshot of this actor's counters.
+    @usableFromInline
     func metricsSnapshot() -> ActorMetrics {
         preconditionFailure("metricsSnapshot must be overridden")
     }
@@ -94,6 +124,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
 
     /// Enqueues a system message; never blocked by a full user lane. Messages to a
     /// terminated cell are discarded, except that a stop is harmless there anyway.
+    @usableFromInline
     func enqueueSystem(_ message: SystemMessage) {
         let wake: UnsafeContinuation<Void, Never>? = lock.withLock {
             if state == .terminated { return nil }
@@ -106,58 +137,74 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         wake?.resume()
     }
 
+    @usableFromInline
     var isTerminatedOrStopping: Bool {
         lock.withLock { state == .terminated || state == .stopping }
     }
 
+    @usableFromInline
     var currentState: ActorState {
         lock.withLock { state }
     }
 
+    @usableFromInline
     func setState(_ newState: ActorState) {
         lock.withLock { state = newState }
     }
 
     /// Sets the state while the caller holds `lock`.
+    @usableFromInline
     func setStateLocked(_ newState: ActorState) {
         state = newState
     }
 
     /// The state while the caller holds `lock`.
+    @usableFromInline
     var currentStateLocked: ActorState { state }
 
     // MARK: Children (mutated only by this cell's incarnation task; read by anyone)
 
     func addChild(_ child: CellBase) {
-        lock.withLock { children.append(child) }
+        lock.withLock {
+            nextChildSequence += 1
+            children[ObjectIdentifier(child)] = (nextChildSequence, child)
+            childrenByName[child.path.name] = child
+        }
     }
 
     func removeChild(_ child: CellBase) {
-        lock.withLock { children.removeAll { $0 === child } }
+        lock.withLock {
+            guard children.removeValue(forKey: ObjectIdentifier(child)) != nil else { return }
+            if childrenByName[child.path.name] === child { childrenByName[child.path.name] = nil }
+        }
     }
 
+    /// Live children in the order they were added.
     var childrenSnapshot: [CellBase] {
-        lock.withLock { children }
+        lock.withLock { children.values.sorted { $0.sequence < $1.sequence }.map(\.cell) }
     }
 
     func child(named name: String) -> CellBase? {
-        lock.withLock { children.first { $0.path.name == name } }
+        lock.withLock { childrenByName[name] }
     }
 
     // MARK: Incarnation bookkeeping
 
     /// The number of the latest incarnation (0 before the first).
+    @usableFromInline
     var currentIncarnation: Int {
         lock.withLock { incarnation }
     }
 
     /// Completed when the latest incarnation's task has finished.
+    @usableFromInline
     var currentIncarnationEnded: Completion<ExitReason> {
         lock.withLock { incarnationEnded }
     }
 
     /// Marks the actor as waiting for a restart its supervisor decided (the restart is
     /// counted when the new incarnation is launched).
+    @usableFromInline
     func noteRestart() {
         lock.withLock {
             if state != .terminated { state = .restarting }
@@ -167,16 +214,54 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// Cancels the current incarnation's task and, recursively, every descendant's.
     /// Used when a shutdown timeout passes: cancellation is cooperative, so handlers see it
     /// at their next `await` that checks for it.
+    @usableFromInline
     func cancelSubtree() {
-        let (task, children): (Task<Void, Never>?, [CellBase]) = lock.withLock { (self.task, self.children) }
+        let (task, children): (Task<Void, Never>?, [CellBase]) = lock.withLock { (self.task, self.children.values.map(\.cell)) }
         task?.cancel()
+        for wait in registeredWaits() { wait.cancelWait() }
         for child in children { child.cancelSubtree() }
+    }
+
+    @usableFromInline
+    func registerWait(_ node: WaitNode) {
+        lock.withLock {
+            node.waitPrevious = nil
+            node.waitNext = waitsHead
+            waitsHead?.waitPrevious = node
+            waitsHead = node
+            node.isRegistered = true
+        }
+    }
+
+    @usableFromInline
+    func unregisterWait(_ node: WaitNode) {
+        lock.withLock {
+            guard node.isRegistered else { return }
+            if let previous = node.waitPrevious { previous.waitNext = node.waitNext } else { waitsHead = node.waitNext }
+            node.waitNext?.waitPrevious = node.waitPrevious
+            node.waitPrevious = nil
+            node.waitNext = nil
+            node.isRegistered = false
+        }
+    }
+
+    private func registeredWaits() -> [WaitNode] {
+        lock.withLock {
+            var waits: [WaitNode] = []
+            var node = waitsHead
+            while let current = node {
+                waits.append(current)
+                node = current.waitNext
+            }
+            return waits
+        }
     }
 
     // MARK: Termination and death watch
 
     /// Ends this actor for good: closes its mailbox (queued messages become dead letters,
     /// waiting senders and askers fail at once), and tells its watchers.
+    @usableFromInline
     func terminate(_ reason: ExitReason) {
         var abandonedCommands: [SupervisorCommand] = []
         let watchers: [Watcher]? = lock.withLock {

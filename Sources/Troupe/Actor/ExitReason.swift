@@ -50,5 +50,10 @@ public struct InjectedFault: Error, Sendable, Hashable, CustomStringConvertible 
     /// The actor the fault was injected into.
     public let path: ActorPath
 
+    @usableFromInline
+    init(path: ActorPath) {
+        self.path = path
+    }
+
     public var description: String { "injected fault at \(path)" }
 }

@@ -1,6 +1,7 @@
 /// A message on an actor's system lane. System messages are few, never bounded by the
 /// mailbox capacity, and always handled before user messages, so a full mailbox can still
 /// be stopped, restarted or told that a child died.
+@usableFromInline
 enum SystemMessage: Sendable {
     /// End the current incarnation after the message in progress.
     case stop(StopMode)
@@ -25,6 +26,7 @@ enum SystemMessage: Sendable {
 }
 
 /// How an incarnation is asked to end.
+@usableFromInline
 enum StopMode: Sendable, Equatable {
     /// For good: close the mailbox now; queued messages go to dead letters.
     case terminate
@@ -36,12 +38,14 @@ enum StopMode: Sendable, Equatable {
 
 /// A request to a cell's supervision, carried on its system lane so that only the cell's
 /// own task ever changes its children.
+@usableFromInline
 struct SupervisorCommand: Sendable {
+    @usableFromInline
     enum Kind: Sendable {
         case start(ChildSpec)
         case stop(name: String)
     }
 
-    let kind: Kind
-    let completion: Completion<CellBase?>
+    @usableFromInline let kind: Kind
+    @usableFromInline let completion: Completion<CellBase?>
 }

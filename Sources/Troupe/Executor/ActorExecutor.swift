@@ -183,3 +183,9 @@ private final class Worker: @unchecked Sendable {
         return key
     }()
 }
+
+/// Yields the current task's thread to other work (see ``ActorExecutor/yieldFairly()``).
+@usableFromInline
+func yieldToOtherActors() async {
+    await ActorExecutor.yieldFairly()
+}

@@ -18,9 +18,10 @@
 /// `Sendable`; all methods may be called from any task. Sends to one key from one task
 /// arrive in order.
 public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sendable {
-    let registry: KeyedRegistry<Key, Message>
+    @usableFromInline let registry: KeyedRegistry<Key, Message>
 
     /// - Parameter factory: makes the state of the actor for a key (each incarnation).
+    @inlinable
     public init<B: Behavior>(
         options: KeyedOptions,
         _ factory: @escaping @Sendable (Key) throws -> B

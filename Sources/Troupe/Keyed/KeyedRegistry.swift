@@ -18,6 +18,7 @@
 ///   starts only after it ended (`predecessor`), so two actors for one key never run at
 ///   once and a sender's messages keep their order.
 /// - Lock order: this lock, then a cell's lock. Cells never take this lock.
+@usableFromInline
 final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: ExternalChildren, @unchecked Sendable {
     // @unchecked Sendable: every mutable property is guarded by `lock`.
 
@@ -79,6 +80,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
     private var planner: RestartPlanner
     private var sweepScheduled = false
 
+    @usableFromInline
     init(options: KeyedOptions, makeCell: @escaping @Sendable (ActorSystem, CellBase, ActorPath, Key) -> ActorCell<Message>) {
         self.options = options
         self.makeCell = makeCell
@@ -266,6 +268,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
 
     // MARK: ExternalChildren
 
+    @usableFromInline
     func ownerStarted(_ owner: CellBase) {
         lock.withLock {
             self.owner = owner
@@ -274,6 +277,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         }
     }
 
+    @usableFromInline
     func childExited(_ cell: CellBase, incarnation: Int, reason: ExitReason) async -> ExitReason? {
         var finished: [(CellBase, ExitReason)] = []
         var handOvers: [UnsafeContinuation<SlotWaiter.Outcome, Never>] = []
@@ -347,6 +351,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         evictForWaiters()
     }
 
+    @usableFromInline
     func stopAll() async {
         let (stopping, timeout, abandoned): ([Entry], Duration?, [UnsafeContinuation<SlotWaiter.Outcome, Never>]) = lock.withLock {
             ownerRunning = false

@@ -61,6 +61,7 @@ public final class DeadLetterOffice: Sendable {
         observers.remove(token)
     }
 
+    @usableFromInline
     func record<Message: Sendable>(_ message: Message, to recipient: ActorPath, reason: DeadLetterReason) {
         counters[index(of: reason)].value.add(1, ordering: .relaxed)
         observers.emit(DeadLetter(recipient: recipient, reason: reason, message: message))

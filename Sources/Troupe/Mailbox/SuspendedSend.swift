@@ -1,26 +1,33 @@
 /// A sender waiting for room in a full ``OverflowPolicy/suspend(timeout:)`` mailbox.
 ///
-/// It is also the timer for the policy's timeout, so waiting with a deadline costs one
-/// allocation. The owning cell's lock guards `message` and `continuation`; exactly one of
-/// admission, timeout, cancellation or the actor stopping takes them and resumes the sender.
-final class SuspendedSend<Message: Sendable>: ClockTimer, @unchecked Sendable {
+/// It is also the wait's deadline node and cancellation hook. The owning cell's lock
+/// guards `message` and `continuation`; exactly one of admission, timeout, cancellation or
+/// the actor stopping takes them and resumes the sender.
+@usableFromInline
+final class SuspendedSend<Message: Sendable>: WaitNode, @unchecked Sendable {
     // @unchecked Sendable: mutable fields are only touched under the owning cell's lock.
-    var message: Message?
-    var continuation: UnsafeContinuation<SendOutcome, Never>?
+    @usableFromInline var message: Message?
+    @usableFromInline var continuation: UnsafeContinuation<SendOutcome, Never>?
     /// Set when the sender's task was cancelled before it could park.
-    var cancelledEarly = false
-    private weak var cell: ActorCell<Message>?
+    @usableFromInline var cancelledEarly = false
+    /// Strong on purpose: the cycle (cell → waiters → this → cell) lasts only while the
+    /// sender waits; admission, timeout, cancellation and closing all break it.
+    @usableFromInline let cell: ActorCell<Message>
 
-    init(message: Message, cell: ActorCell<Message>, deadline: ClockInstant) {
+    @usableFromInline
+    init(message: Message, cell: ActorCell<Message>) {
         self.message = message
         self.cell = cell
-        super.init(deadline: deadline)
+        super.init()
     }
 
-    /// Still queued: neither admitted nor abandoned.
-    var isWaiting: Bool { continuation != nil }
+    @usableFromInline
+    override func deadlinePassed() {
+        cell.abandonSend(self, outcome: .timedOut)
+    }
 
-    override package func expired() {
-        cell?.abandonSend(self, outcome: .timedOut)
+    @usableFromInline
+    override func cancelWait() {
+        cell.abandonSend(self, outcome: .cancelled)
     }
 }

@@ -10,29 +10,31 @@
 ///   messages, waiters are admitted, oldest first, into the freed slots. So a new message
 ///   never overtakes a waiting one, and each sender's messages stay in the order it sent.
 /// - Once `isClosed`, nothing enters the ring again until `reopen()`.
+@usableFromInline
 struct UserQueue<Message: Sendable>: ~Copyable {
-    let capacity: Int
-    let policy: OverflowPolicy
-    private(set) var ring = RingBuffer<Message>()
-    private var waiters = RingBuffer<SuspendedSend<Message>>()
-    private var waitingCount = 0
-    private(set) var isClosed = false
+    @usableFromInline let capacity: Int
+    @usableFromInline let policy: OverflowPolicy
+    @usableFromInline var ring = RingBuffer<Message>()
+    @usableFromInline var waiters = RingBuffer<SuspendedSend<Message>>()
+    @usableFromInline var waitingCount = 0
+    @usableFromInline var isClosed = false
 
-    private(set) var highWaterMark = 0
-    private(set) var enqueuedTotal = 0
-    private(set) var droppedTotal = 0
+    @usableFromInline var highWaterMark = 0
+    @usableFromInline var enqueuedTotal = 0
+    @usableFromInline var droppedTotal = 0
 
+    @inlinable
     init(capacity: Int, policy: OverflowPolicy) {
         self.capacity = capacity
         self.policy = policy
     }
 
-    var depth: Int { ring.count }
-    var isEmpty: Bool { ring.isEmpty }
-    var hasWaitingSenders: Bool { waitingCount > 0 }
-    var waitingSenders: Int { waitingCount }
+    @inlinable var depth: Int { ring.count }
+    @inlinable var isEmpty: Bool { ring.isEmpty }
+    @inlinable var waitingSenders: Int { waitingCount }
 
     /// What became of an offered message.
+    @usableFromInline
     enum Offer {
         case enqueued
         /// Enqueued after evicting the oldest message, which the caller dead-letters.
@@ -44,6 +46,7 @@ struct UserQueue<Message: Sendable>: ~Copyable {
     }
 
     /// Offers `message`. `mayWait` is false for `trySend`, which never waits.
+    @inlinable
     mutating func offer(_ message: consuming Message, mayWait: Bool) -> Offer {
         if isClosed { return .rejected(message, .stopped, .actorStopped) }
         if ring.count < capacity && waitingCount == 0 {
@@ -62,11 +65,8 @@ struct UserQueue<Message: Sendable>: ~Copyable {
             droppedTotal &+= 1
             return .rejected(message, .dropped, .droppedNewest)
         case .dropOldest:
-            guard let evicted = ring.popFirst() else {
-                // Capacity 0 is rejected at configuration time, so the ring is never empty here.
-                droppedTotal &+= 1
-                return .rejected(message, .dropped, .droppedNewest)
-            }
+            // Capacity is at least 1 (validated), so a full ring has a first element.
+            let evicted = ring.popFirst().unsafelyUnwrapped
             droppedTotal &+= 1
             append(message)
             return .enqueuedEvicting(evicted)
@@ -75,6 +75,7 @@ struct UserQueue<Message: Sendable>: ~Copyable {
 
     /// Queues a sender that must wait (after ``offer(_:mayWait:)`` returned `.mustWait`).
     /// If room appeared in between, the message is enqueued at once and `true` is returned.
+    @usableFromInline
     mutating func park(_ sender: SuspendedSend<Message>) -> Bool {
         if ring.count < capacity && waitingCount == 0, let message = sender.message.take() {
             append(message)
@@ -88,6 +89,7 @@ struct UserQueue<Message: Sendable>: ~Copyable {
     /// Removes a waiting sender (timeout, cancellation). Returns its message and
     /// continuation if it was still waiting; the record itself is skipped lazily when its
     /// turn comes.
+    @usableFromInline
     mutating func abandon(
         _ sender: SuspendedSend<Message>
     ) -> (Message, UnsafeContinuation<SendOutcome, Never>)? {
@@ -100,12 +102,18 @@ struct UserQueue<Message: Sendable>: ~Copyable {
 
     /// Moves up to `limit` messages into `batch` and admits waiting senders into the room
     /// made; their continuations go to `admitted` for the caller to resume with `.enqueued`.
+    @inlinable
     mutating func take(
         upTo limit: Int,
         into batch: inout [Message],
         admitted: inout [UnsafeContinuation<SendOutcome, Never>]
     ) {
         ring.moveFront(limit, into: &batch)
+        if waitingCount > 0 { admitWaiters(into: &admitted) }
+    }
+
+    @usableFromInline
+    mutating func admitWaiters(into admitted: inout [UnsafeContinuation<SendOutcome, Never>]) {
         while waitingCount > 0 && ring.count < capacity, let sender = waiters.popFirst() {
             guard let continuation = sender.continuation, let message = sender.message.take() else { continue }
             sender.continuation = nil
@@ -120,6 +128,7 @@ struct UserQueue<Message: Sendable>: ~Copyable {
 
     /// Closes the lane: no message enters until ``reopen()``. Queued messages and waiting
     /// senders are handed back for dead-lettering and resumption with `.stopped`.
+    @usableFromInline
     mutating func close(
         discarding messages: inout [Message],
         senders: inout [(Message, UnsafeContinuation<SendOutcome, Never>)]
@@ -139,21 +148,19 @@ struct UserQueue<Message: Sendable>: ~Copyable {
 
     /// Stops accepting messages but keeps the queued ones for the consumer to finish
     /// (drain-then-stop, used when a keyed actor is passivated or evicted).
+    @usableFromInline
     mutating func closeForNewMessages() {
         isClosed = true
     }
 
     /// Accepts messages again (a stopped actor restarted by its supervisor).
+    @usableFromInline
     mutating func reopen() {
         isClosed = false
     }
 
-    /// Gives the buffer back while idle, so an idle actor holds no message storage.
-    mutating func releaseStorageIfEmpty() {
-        ring.releaseStorage()
-    }
-
-    private mutating func append(_ message: consuming Message) {
+    @inlinable
+    mutating func append(_ message: consuming Message) {
         ring.append(message)
         enqueuedTotal &+= 1
         if ring.count > highWaterMark { highWaterMark = ring.count }

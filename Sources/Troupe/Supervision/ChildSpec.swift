@@ -10,14 +10,16 @@ public struct ChildSpec: Sendable {
     public let name: String
     public let restart: RestartType
     public let shutdown: ShutdownPolicy
-    let kind: Kind
+    @usableFromInline let kind: Kind
 
+    @usableFromInline
     enum Kind: Sendable {
         /// Makes the cell of an ordinary actor (under `parent`, at `path`).
         case actor(@Sendable (_ system: ActorSystem, _ parent: CellBase, _ path: ActorPath, _ spec: ChildSpec) -> CellBase)
         case supervisor(SupervisorSpec)
     }
 
+    @usableFromInline
     init(name: String, restart: RestartType, shutdown: ShutdownPolicy, kind: Kind) throws(ConfigurationError) {
         try ActorPath.validate(name)
         self.name = name
@@ -34,6 +36,7 @@ public struct ChildSpec: Sendable {
     ///   - shutdown: how long a graceful stop may take before cancellation.
     ///   - factory: makes fresh state for each incarnation. Throwing fails the start.
     /// - Throws: ``ConfigurationError/invalidName(_:)`` for a bad name.
+    @inlinable
     public static func actor<B: Behavior>(
         _ name: String,
         mailbox: MailboxConfiguration,

@@ -11,10 +11,13 @@ final class ChildSlot {
     var pendingRestart: Int?
     /// Restart times within the intensity period, for this child's backoff.
     var restartTimes: [ClockInstant] = []
+    /// Position in start order.
+    let sequence: Int
 
-    init(cell: CellBase, isStatic: Bool) {
+    init(cell: CellBase, isStatic: Bool, sequence: Int) {
         self.cell = cell
         self.isStatic = isStatic
+        self.sequence = sequence
     }
 
     func restarts(within period: Duration, now: ClockInstant) -> Int {
@@ -36,12 +39,17 @@ final class ChildSlot {
 /// Owned by one cell and used only by that cell's current incarnation task (incarnations
 /// never overlap), so it needs no lock. The cell's `children` list, which others read for
 /// `TREE` and lookups, is updated under the cell's lock.
+@usableFromInline
 final class Supervision: @unchecked Sendable {
     // @unchecked Sendable: only the owning cell's incarnation task touches it (see above).
     unowned let owner: CellBase
     private(set) var planner: RestartPlanner
     private let staticSpecs: [ChildSpec]
-    private var slots: [ChildSlot] = []
+    /// Children by name and by cell: O(1) to find, add and remove, so spawning many
+    /// children costs linear time. Start order is `ChildSlot.sequence`.
+    private var slotsByName: [String: ChildSlot] = [:]
+    private var slotsByCell: [ObjectIdentifier: ChildSlot] = [:]
+    private var nextSequence = 0
     private var staticSlotsCreated = false
     private var nextRestartToken = 0
     /// Children managed outside the slots (a keyed supervisor's per-key actors).
@@ -64,29 +72,51 @@ final class Supervision: @unchecked Sendable {
 
     private var system: ActorSystem { owner.system }
 
-    var hasChildren: Bool { !slots.isEmpty }
+    var hasChildren: Bool { !slotsByCell.isEmpty }
+
+    /// Every child in start order (sorts: used on the rare paths that need the order).
+    private var orderedSlots: [ChildSlot] {
+        slotsByCell.values.sorted { $0.sequence < $1.sequence }
+    }
+
+    private func slot(for cell: CellBase) -> ChildSlot? {
+        slotsByCell[ObjectIdentifier(cell)]
+    }
+
+    private func contains(_ slot: ChildSlot) -> Bool {
+        slotsByCell[ObjectIdentifier(slot.cell)] === slot
+    }
+
+    private func insert(_ cell: CellBase, isStatic: Bool) -> ChildSlot {
+        nextSequence += 1
+        let slot = ChildSlot(cell: cell, isStatic: isStatic, sequence: nextSequence)
+        slotsByName[cell.path.name] = slot
+        slotsByCell[ObjectIdentifier(cell)] = slot
+        owner.addChild(cell)
+        return slot
+    }
 
     // MARK: Starting
 
     /// Starts the static children in order, each after the previous one started. Throws
     /// the first start failure; the caller's teardown then stops those already started,
     /// in reverse order.
+    @usableFromInline
     func startStaticChildren() async throws {
         if !staticSlotsCreated {
             staticSlotsCreated = true
             for spec in staticSpecs {
-                let slot = ChildSlot(cell: spec.makeCell(system: system, parent: owner), isStatic: true)
-                slots.append(slot)
-                owner.addChild(slot.cell)
+                _ = insert(spec.makeCell(system: system, parent: owner), isStatic: true)
             }
         }
-        for slot in slots where slot.isStatic {
+        for slot in orderedSlots where slot.isStatic {
             try await start(slot)
         }
         external?.ownerStarted(owner)
     }
 
     /// Adds a child at run time and starts it without waiting (``ActorContext/spawn``).
+    @usableFromInline
     func spawn(_ spec: ChildSpec) throws(ConfigurationError) -> CellBase {
         let slot = try addDynamic(spec)
         slot.incarnation = slot.cell.launchIncarnation(started: nil)
@@ -94,6 +124,7 @@ final class Supervision: @unchecked Sendable {
     }
 
     /// Adds a child at run time and waits until it has started (``ActorSystem/spawn``).
+    @usableFromInline
     func spawnAndWait(_ spec: ChildSpec) async throws -> CellBase {
         let slot = try addDynamic(spec)
         do {
@@ -107,13 +138,10 @@ final class Supervision: @unchecked Sendable {
     }
 
     private func addDynamic(_ spec: ChildSpec) throws(ConfigurationError) -> ChildSlot {
-        if slots.contains(where: { $0.cell.path.name == spec.name }) {
+        if slotsByName[spec.name] != nil {
             throw .duplicateChildName(spec.name)
         }
-        let slot = ChildSlot(cell: spec.makeCell(system: system, parent: owner), isStatic: false)
-        slots.append(slot)
-        owner.addChild(slot.cell)
-        return slot
+        return insert(spec.makeCell(system: system, parent: owner), isStatic: false)
     }
 
     /// Starts one incarnation of `slot` and waits for its `started` hook.
@@ -128,11 +156,28 @@ final class Supervision: @unchecked Sendable {
         }
     }
 
+    /// Runs a supervision command from the system façade (start or stop a child).
+    @usableFromInline
+    func run(_ command: SupervisorCommand, owner: CellBase) async {
+        switch command.kind {
+        case .start(let spec):
+            do {
+                command.completion.succeed(try await spawnAndWait(spec))
+            } catch {
+                command.completion.fail(error)
+            }
+        case .stop(let name):
+            let found = await stopChild(named: name)
+            command.completion.succeed(found ? owner : nil)
+        }
+    }
+
     // MARK: Stopping
 
     /// Stops the child named `name` for good. Returns false if there is no such child.
+    @usableFromInline
     func stopChild(named name: String) async -> Bool {
-        guard let slot = slots.first(where: { $0.cell.path.name == name }) else { return false }
+        guard let slot = slotsByName[name] else { return false }
         await stop(slot, mode: .terminate)
         remove(slot)
         return true
@@ -140,8 +185,9 @@ final class Supervision: @unchecked Sendable {
 
     /// Stops the child whose cell is `cell` for good, without waiting (``ActorContext/stop(_:)``):
     /// the stop is requested and the exit, when it comes, is not treated as a failure.
+    @usableFromInline
     func requestStop(of cell: CellBase) {
-        guard let slot = slots.first(where: { $0.cell === cell }), let number = slot.incarnation else { return }
+        guard let slot = slot(for: cell), let number = slot.incarnation else { return }
         slot.incarnation = nil
         slot.pendingRestart = nil
         cell.enqueueSystem(.stop(.terminate))
@@ -160,9 +206,10 @@ final class Supervision: @unchecked Sendable {
     /// Stops every child, last started first: used when the parent's incarnation ends.
     /// Static children keep their mailboxes (the parent may be restarted and start them
     /// again); run-time children end for good.
+    @usableFromInline
     func stopAll() async {
         await external?.stopAll()
-        for slot in slots.reversed() {
+        for slot in orderedSlots.reversed() {
             await stop(slot, mode: slot.isStatic ? .forRestart : .terminate)
             if !slot.isStatic { remove(slot) }
         }
@@ -196,7 +243,9 @@ final class Supervision: @unchecked Sendable {
     }
 
     private func remove(_ slot: ChildSlot) {
-        slots.removeAll { $0 === slot }
+        guard contains(slot) else { return }
+        slotsByCell.removeValue(forKey: ObjectIdentifier(slot.cell))
+        if slotsByName[slot.cell.path.name] === slot { slotsByName[slot.cell.path.name] = nil }
         owner.removeChild(slot.cell)
     }
 
@@ -204,13 +253,14 @@ final class Supervision: @unchecked Sendable {
 
     /// A child's incarnation ended. Returns the reason the parent must fail with if the
     /// restart intensity is exceeded.
+    @usableFromInline
     func childExited(_ cell: CellBase, incarnation: Int, reason: ExitReason) async -> ExitReason? {
         if stopRequested.remove(ObjectIdentifier(cell)) != nil {
             cell.terminate(.stopped)
-            if let slot = slots.first(where: { $0.cell === cell }), !slot.isStatic { remove(slot) }
+            if let slot = slot(for: cell), !slot.isStatic { remove(slot) }
             return nil
         }
-        guard let slot = slots.first(where: { $0.cell === cell }) else {
+        guard let slot = slot(for: cell) else {
             return await external?.childExited(cell, incarnation: incarnation, reason: reason)
         }
         guard slot.incarnation == incarnation else { return nil }
@@ -219,24 +269,28 @@ final class Supervision: @unchecked Sendable {
     }
 
     /// A requested stop did not finish in time: cancel the child's subtree.
+    @usableFromInline
     func shutdownTimedOut(_ cell: CellBase, incarnation: Int) {
         guard stopRequested.contains(ObjectIdentifier(cell)), cell.currentIncarnation == incarnation else { return }
         cell.cancelSubtree()
     }
 
     /// A delayed restart is due.
+    @usableFromInline
     func restartDue(token: Int) async -> ExitReason? {
-        let due = slots.filter { $0.pendingRestart == token }
+        let due = orderedSlots.filter { $0.pendingRestart == token }
         for slot in due { slot.pendingRestart = nil }
         return await startInOrder(due)
     }
 
     private func handleEnd(of slot: ChildSlot, reason: ExitReason) async -> ExitReason? {
-        guard let index = slots.firstIndex(where: { $0 === slot }) else { return nil }
+        // One for one needs no order: skip sorting the (possibly many) siblings.
+        let ordered = planner.strategy == .oneForOne ? [slot] : orderedSlots
+        guard contains(slot), let index = ordered.firstIndex(where: { $0 === slot }) else { return nil }
         let now = system.clock.now
         let decision = planner.childEnded(
             at: index,
-            of: slots.count,
+            of: ordered.count,
             restart: slot.cell.spec.restart,
             reason: reason,
             childRestarts: slot.restarts(within: planner.intensity.period, now: now),
@@ -251,8 +305,8 @@ final class Supervision: @unchecked Sendable {
             system.log(.warning, "\(owner.path): restart intensity exceeded (\(planner.intensity.maxRestarts) in \(planner.intensity.period)) after \(slot.cell.path) \(reason); escalating")
             return .escalated(child: slot.cell.path, error: ExitError(reason: reason))
         case .restart(let stopIndices, let startIndices, let delay):
-            let toStop = stopIndices.map { slots[$0] }
-            let toStart = startIndices.map { slots[$0] }
+            let toStop = stopIndices.map { ordered[$0] }
+            let toStart = startIndices.map { ordered[$0] }
             for other in toStop {
                 await stop(other, mode: .forRestart)
             }
@@ -276,7 +330,7 @@ final class Supervision: @unchecked Sendable {
     /// Starts `list` in order. A start that fails is a new failure of that child, decided
     /// by the planner like any other (so it counts towards the intensity).
     private func startInOrder(_ list: [ChildSlot]) async -> ExitReason? {
-        for slot in list where slots.contains(where: { $0 === slot }) && slot.incarnation == nil {
+        for slot in list where contains(slot) && slot.incarnation == nil {
             do {
                 try await start(slot)
             } catch {
@@ -290,6 +344,7 @@ final class Supervision: @unchecked Sendable {
 /// Children a supervisor does not keep in its ordered slots: a keyed supervisor's actors,
 /// created on demand by senders and passivated when idle. The supervisor's incarnation
 /// forwards their exits here and stops them all when it ends.
+@usableFromInline
 protocol ExternalChildren: AnyObject, Sendable {
     /// The supervising incarnation is up (after its static children started).
     func ownerStarted(_ owner: CellBase)

@@ -32,11 +32,13 @@ public struct SupervisorSpec: Sendable {
 }
 
 /// The supervision rules a cell applies to its children.
+@usableFromInline
 struct SupervisionPolicy: Sendable {
     let strategy: RestartStrategy
     let intensity: RestartIntensity
     let backoff: Backoff?
 
     /// For the children an ordinary actor spawns: one for one, default intensity.
+    @usableFromInline
     static let forSpawnedChildren = SupervisionPolicy(strategy: .oneForOne, intensity: .default, backoff: nil)
 }

@@ -4,6 +4,7 @@
 /// Used for "this child has started", "this incarnation has ended", "the system has shut
 /// down". Completing it twice keeps the first result. A waiter's deadline timer is
 /// cancelled when the result arrives first, so no stale timer stays scheduled.
+@usableFromInline
 package final class Completion<Value: Sendable>: @unchecked Sendable {
     // @unchecked Sendable: `result`, `waiters` and `nextWaiter` are only accessed under `lock`.
     private struct Waiter {
@@ -16,6 +17,7 @@ package final class Completion<Value: Sendable>: @unchecked Sendable {
     private var waiters: [UInt64: Waiter] = [:]
     private var nextWaiter: UInt64 = 0
 
+    @usableFromInline
     package init() {}
 
     /// The result, if it has arrived.
@@ -25,6 +27,7 @@ package final class Completion<Value: Sendable>: @unchecked Sendable {
 
     /// Completes with `result` unless already completed; returns whether this call did.
     @discardableResult
+    @usableFromInline
     package func complete(_ result: Result<Value, any Error>) -> Bool {
         let toResume: [Waiter]? = lock.withLock {
             guard self.result == nil else { return nil }
@@ -42,18 +45,22 @@ package final class Completion<Value: Sendable>: @unchecked Sendable {
     }
 
     @discardableResult
+    @usableFromInline
     package func succeed(_ value: Value) -> Bool { complete(.success(value)) }
 
     @discardableResult
+    @usableFromInline
     package func fail(_ error: any Error) -> Bool { complete(.failure(error)) }
 
     /// Waits for the result.
+    @usableFromInline
     package func wait() async -> Result<Value, any Error> {
         // Without a deadline the wait can only end with a result.
         await wait(until: nil, clock: nil)!
     }
 
     /// Waits for the result until `deadline` on `clock`; nil if the deadline came first.
+    @usableFromInline
     package func wait(until deadline: ClockInstant?, clock: (any ActorClock)?) async -> Result<Value, any Error>? {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Value, any Error>?, Never>) in
             let (ready, token): (Result<Value, any Error>?, UInt64) = lock.withLock {

@@ -10,6 +10,7 @@ package import Glibc
 /// Rules for every critical section in the runtime: never suspend, never call user code,
 /// never resume a continuation while holding it. Compute what to do under the lock and do it
 /// after unlocking.
+@usableFromInline
 package struct Lock: ~Copyable, @unchecked Sendable {
     // @unchecked Sendable: the pthread mutex is the synchronisation primitive itself; its
     // storage is allocated once, never moves, and is freed only in `deinit`.
@@ -30,20 +31,20 @@ package struct Lock: ~Copyable, @unchecked Sendable {
         mutex.deallocate()
     }
 
-    @inline(__always)
+    @usableFromInline
     package func lock() {
         pthread_mutex_lock(mutex)
     }
 
-    @inline(__always)
+    @usableFromInline
     package func unlock() {
         pthread_mutex_unlock(mutex)
     }
 
-    @inline(__always)
+    @inlinable
     package func withLock<Result, E: Error>(_ body: () throws(E) -> Result) throws(E) -> Result {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        lock()
+        defer { unlock() }
         return try body()
     }
 

@@ -5,6 +5,7 @@ import Synchronization
 /// Emitting costs one atomic load when nobody observes, so the runtime can emit on hot
 /// paths. Observers run synchronously on the emitting thread, outside every runtime lock,
 /// and must be quick.
+@usableFromInline
 package final class Observers<Event: Sendable>: @unchecked Sendable {
     // @unchecked Sendable: `callbacks` and `nextToken` are guarded by `lock`; `count` is atomic.
     private let lock = Lock()
@@ -14,6 +15,7 @@ package final class Observers<Event: Sendable>: @unchecked Sendable {
 
     package init() {}
 
+    @usableFromInline
     package var isEmpty: Bool { count.load(ordering: .acquiring) == 0 }
 
     package func add(_ callback: @escaping @Sendable (Event) -> Void) -> UInt64 {
@@ -32,6 +34,7 @@ package final class Observers<Event: Sendable>: @unchecked Sendable {
         if removed { count.subtract(1, ordering: .releasing) }
     }
 
+    @usableFromInline
     package func emit(_ event: @autoclosure () -> Event) {
         guard !isEmpty else { return }
         let current = lock.withLock { Array(callbacks.values) }

@@ -3,12 +3,16 @@
 /// Storage grows by doubling as elements arrive and is allocated lazily, so an idle
 /// mailbox costs no buffer at all. It never shrinks on its own; `releaseStorage()` frees it
 /// when empty. The bound (mailbox capacity) is the owner's business, not the ring's.
+///
+/// Inlinable so that a mailbox of a concrete message type is specialized where it is used.
+@usableFromInline
 package struct RingBuffer<Element>: ~Copyable {
-    private var storage: UnsafeMutablePointer<Element>?
-    private var allocated = 0
-    private var head = 0
-    package private(set) var count = 0
+    @usableFromInline var storage: UnsafeMutablePointer<Element>?
+    @usableFromInline var allocated = 0
+    @usableFromInline var head = 0
+    @usableFromInline package private(set) var count = 0
 
+    @inlinable
     package init() {}
 
     deinit {
@@ -20,29 +24,34 @@ package struct RingBuffer<Element>: ~Copyable {
         }
     }
 
+    @inlinable
     package var isEmpty: Bool { count == 0 }
 
+    @inlinable
     package mutating func append(_ element: consuming Element) {
         if count == allocated { grow() }
         let slot = (head &+ count) & (allocated &- 1)
-        (storage! + slot).initialize(to: element)
+        (storage.unsafelyUnwrapped + slot).initialize(to: element)
         count &+= 1
     }
 
+    @inlinable
     package mutating func popFirst() -> Element? {
-        guard count > 0, let storage else { return nil }
-        let element = (storage + head).move()
+        guard count > 0 else { return nil }
+        let element = (storage.unsafelyUnwrapped + head).move()
         head = (head &+ 1) & (allocated &- 1)
         count &-= 1
         return element
     }
 
+    @inlinable
     package var first: Element? {
-        guard count > 0, let storage else { return nil }
-        return storage[head]
+        guard count > 0 else { return nil }
+        return storage.unsafelyUnwrapped[head]
     }
 
     /// Moves up to `limit` elements from the front into `destination`, in order.
+    @inlinable
     package mutating func moveFront(_ limit: Int, into destination: inout [Element]) {
         var remaining = Swift.min(limit, count)
         while remaining > 0, let element = popFirst() {
@@ -52,11 +61,13 @@ package struct RingBuffer<Element>: ~Copyable {
     }
 
     /// Removes every element, front first, handing each to `body`.
+    @inlinable
     package mutating func drain(_ body: (consuming Element) -> Void) {
         while let element = popFirst() { body(element) }
     }
 
     /// Frees the allocation if the ring is empty (an idle owner gives its memory back).
+    @inlinable
     package mutating func releaseStorage() {
         guard count == 0, let storage else { return }
         storage.deallocate()
@@ -65,7 +76,8 @@ package struct RingBuffer<Element>: ~Copyable {
         head = 0
     }
 
-    private mutating func grow() {
+    @inlinable
+    mutating func grow() {
         let newAllocated = Swift.max(4, allocated &* 2)
         let newStorage = UnsafeMutablePointer<Element>.allocate(capacity: newAllocated)
         if let storage {

@@ -48,7 +48,7 @@ private final class ThreadBody {
 }
 
 /// Nanoseconds on the monotonic clock (never goes back; unaffected by wall-clock changes).
-@inline(__always)
+@usableFromInline
 package func monotonicNanoseconds() -> Int64 {
     var spec = timespec()
     clock_gettime(CLOCK_MONOTONIC, &spec)

@@ -31,7 +31,9 @@ public final class ActorSystem: @unchecked Sendable {
     public let clock: any ActorClock
     /// Where undelivered messages are counted and observed.
     public let deadLetters = DeadLetterOffice()
-    let lifecycle = Observers<LifecycleEvent>()
+    @usableFromInline let lifecycle = Observers<LifecycleEvent>()
+    /// Deadlines of asks and waiting senders (one sweep timer for all).
+    @usableFromInline let deadlines: DeadlineLanes
 
     let executor: ActorExecutor
     private let liveTasks = Atomic<Int>(0)
@@ -48,6 +50,7 @@ public final class ActorSystem: @unchecked Sendable {
         self.name = name
         self.configuration = configuration
         self.clock = configuration.clock
+        self.deadlines = DeadlineLanes(clock: configuration.clock)
         self.seeds = Atomic(configuration.randomSeed)
         self.executor = ActorExecutor(name: String(name.prefix(8)) + "-w", threads: configuration.threads)
         let rootSpec = try! ChildSpec.supervisor("root", configuration.rootSupervisor)
@@ -63,6 +66,7 @@ public final class ActorSystem: @unchecked Sendable {
     ///
     /// - Throws: ``ConfigurationError`` for a bad or duplicate name; the start error if the
     ///   factory or `started` threw; ``ActorSystemError/stopped(_:)`` after shutdown.
+    @inlinable
     public func spawn<B: Behavior>(
         _ name: String,
         mailbox: MailboxConfiguration,
@@ -83,7 +87,8 @@ public final class ActorSystem: @unchecked Sendable {
         try await startChild(spec).path
     }
 
-    private func startChild(_ spec: ChildSpec) async throws -> CellBase {
+    @usableFromInline
+    func startChild(_ spec: ChildSpec) async throws -> CellBase {
         let completion = Completion<CellBase?>()
         root.enqueueSystem(.command(SupervisorCommand(kind: .start(spec), completion: completion)))
         guard let cell = try await completion.wait().get() else { throw ActorSystemError.stopped(.root) }
@@ -214,20 +219,24 @@ public final class ActorSystem: @unchecked Sendable {
 
     // MARK: Runtime bookkeeping
 
+    @usableFromInline
     func incarnationStarted() {
         liveIncarnations.add(1, ordering: .relaxed)
         taskStarted()
     }
 
+    @usableFromInline
     func incarnationEnded() {
         liveIncarnations.subtract(1, ordering: .relaxed)
         taskEnded()
     }
 
+    @usableFromInline
     func taskStarted() {
         liveTasks.add(1, ordering: .relaxed)
     }
 
+    @usableFromInline
     func taskEnded() {
         let remaining = liveTasks.subtract(1, ordering: .acquiringAndReleasing).newValue
         guard remaining == 0 else { return }
@@ -235,6 +244,7 @@ public final class ActorSystem: @unchecked Sendable {
         completion?.succeed(())
     }
 
+    @usableFromInline
     func rootEnded(_ reason: ExitReason) {
         root.terminate(reason)
         if reason.isFailure {
@@ -244,10 +254,12 @@ public final class ActorSystem: @unchecked Sendable {
     }
 
     /// A seed for one supervisor's jitter, derived from the configured seed.
+    @usableFromInline
     func nextSeed() -> UInt64 {
         seeds.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
     }
 
+    @usableFromInline
     func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
         guard level >= configuration.logLevel else { return }
         configuration.logger(level, "[\(name)] \(message())")

@@ -19,6 +19,14 @@ public struct LifecycleEvent: Sendable, CustomStringConvertible {
     /// Why it ended or terminated (nil for `started`).
     public let reason: ExitReason?
 
+    @usableFromInline
+    init(path: ActorPath, kind: Kind, incarnation: Int, reason: ExitReason?) {
+        self.path = path
+        self.kind = kind
+        self.incarnation = incarnation
+        self.reason = reason
+    }
+
     public var description: String {
         if let reason { return "\(kind.rawValue) \(path) #\(incarnation): \(reason)" }
         return "\(kind.rawValue) \(path) #\(incarnation)"

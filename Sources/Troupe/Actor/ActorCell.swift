@@ -12,33 +12,42 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     // `leftovers` and `admittedScratch` are owned by the current incarnation's task
     // (incarnations of one cell never overlap: the next starts after the previous ended).
 
-    @usableFromInline var user: UserQueue<Message>
+    /// `@exclusivity(unchecked)` here and below: guarded by `lock` (or owned by the one
+    /// running incarnation), so the dynamic exclusivity check is redundant on the hot path.
+    @usableFromInline @exclusivity(unchecked) var user: UserQueue<Message>
     @usableFromInline let batchSize: Int
     @usableFromInline let mailbox: MailboxConfiguration
 
     // Guarded by `lock`: counters published by the consumer at batch boundaries.
-    @usableFromInline var processed = 0
-    @usableFromInline var latency = LatencyHistogram()
+    @usableFromInline @exclusivity(unchecked) var processed = 0
+    @usableFromInline @exclusivity(unchecked) var latency = LatencyHistogram()
 
     // Owned by the current incarnation.
     /// Messages taken from the mailbox but not yet handled when the last incarnation ended
     /// (it failed mid-batch); the next incarnation handles them first.
-    @usableFromInline var leftovers: [Message] = []
-    @usableFromInline var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
+    @usableFromInline @exclusivity(unchecked) var leftovers: [Message] = []
+    @usableFromInline @exclusivity(unchecked) var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
 
     @usableFromInline
-    init(path: ActorPath, system: ActorSystem, parent: CellBase?, spec: ChildSpec, mailbox: MailboxConfiguration) {
+    init(
+        path: ActorPath,
+        system: ActorSystem,
+        parent: CellBase?,
+        restart: RestartType,
+        shutdown: ShutdownPolicy,
+        mailbox: MailboxConfiguration
+    ) {
         self.mailbox = mailbox
         self.user = UserQueue(capacity: mailbox.capacity, policy: mailbox.overflow)
         self.batchSize = mailbox.batchSize
-        super.init(path: path, system: system, parent: parent, spec: spec)
+        super.init(path: path, system: system, parent: parent, restart: restart, shutdown: shutdown)
     }
 
     // MARK: Producers
 
     /// Offers `message` without ever suspending.
     @inlinable
-    func trySend(_ message: Message) -> SendOutcome {
+    final func trySend(_ message: Message) -> SendOutcome {
         lock.lock()
         let offer = user.offer(message, mayWait: false)
         let wake = takeConsumerIfEnqueued(offer)
@@ -49,7 +58,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// Offers `message`, waiting for room if the policy is `suspend`.
     @inlinable
-    nonisolated(nonsending) func send(_ message: Message) async -> SendOutcome {
+    final nonisolated(nonsending) func send(_ message: Message) async -> SendOutcome {
         lock.lock()
         let offer = user.offer(message, mayWait: true)
         let wake = takeConsumerIfEnqueued(offer)
@@ -65,7 +74,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// becoming a dead letter, so the caller can deliver it elsewhere (a keyed actor that was
     /// passivated between lookup and send: the message goes to its successor).
     @inlinable
-    nonisolated(nonsending) func sendUnlessClosed(_ message: Message, mayWait: Bool) async -> (SendOutcome, Message?) {
+    final nonisolated(nonsending) func sendUnlessClosed(_ message: Message, mayWait: Bool) async -> (SendOutcome, Message?) {
         lock.lock()
         if user.isClosed {
             lock.unlock()
@@ -83,7 +92,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// Like ``trySend(_:)``, but hands the message back if the lane is closed.
     @inlinable
-    func trySendUnlessClosed(_ message: Message) -> (SendOutcome, Message?) {
+    final func trySendUnlessClosed(_ message: Message) -> (SendOutcome, Message?) {
         lock.lock()
         if user.isClosed {
             lock.unlock()
@@ -98,7 +107,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// Under `lock`: the parked consumer to wake if `offer` put a message in the lane.
     @inlinable
-    func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> UnsafeContinuation<Void, Never>? {
+    final func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> UnsafeContinuation<Void, Never>? {
         switch offer {
         case .enqueued, .enqueuedEvicting:
             guard consumerWantsUser, let waiting = consumer else { return nil }
@@ -111,7 +120,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// After unlocking: dead-letter what the offer displaced and report the outcome.
     @inlinable
-    func settle(_ offer: UserQueue<Message>.Offer) -> SendOutcome {
+    final func settle(_ offer: UserQueue<Message>.Offer) -> SendOutcome {
         switch offer {
         case .enqueued:
             return .enqueued
@@ -128,7 +137,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// Waits in line for room (policy `suspend`), up to the policy's timeout.
     @usableFromInline
-    nonisolated(nonsending) func park(_ message: Message) async -> SendOutcome {
+    final nonisolated(nonsending) func park(_ message: Message) async -> SendOutcome {
         var timeout: Duration?
         if case .suspend(let limit?) = mailbox.overflow { timeout = limit }
         let sender = SuspendedSend(message: message, cell: self)
@@ -165,7 +174,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// Gives up on a waiting sender (its timeout passed, or its task was cancelled).
     @usableFromInline
-    func abandonSend(_ sender: SuspendedSend<Message>, outcome: SendOutcome) {
+    final func abandonSend(_ sender: SuspendedSend<Message>, outcome: SendOutcome) {
         let abandoned: (Message, UnsafeContinuation<SendOutcome, Never>)? = lock.withLock {
             if let abandoned = user.abandon(sender) { return abandoned }
             if outcome == .cancelled && sender.continuation == nil && sender.message != nil {
@@ -194,7 +203,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// `acceptUser`). System messages come first and all at once; user messages come at most
     /// `batchSize` at a time. Senders waiting for room are admitted as room is made.
     @inlinable
-    nonisolated(nonsending) func nextWork(
+    final nonisolated(nonsending) func nextWork(
         acceptUser: Bool,
         batch: inout [Message],
         system systemBatch: inout [SystemMessage],
@@ -234,14 +243,14 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// Under `lock`: adds a batch report to the published counters.
     @inlinable
-    func publishLocked(_ report: BatchReport) {
+    final func publishLocked(_ report: BatchReport) {
         processed &+= report.handled
         if report.sampledLatencyNanos >= 0 { latency.record(nanoseconds: report.sampledLatencyNanos) }
     }
 
     /// Publishes what the consumer handled since its last `nextWork` (at incarnation end).
     @inlinable
-    func publishReport(_ report: BatchReport) {
+    final func publishReport(_ report: BatchReport) {
         lock.lock()
         publishLocked(report)
         lock.unlock()
@@ -249,7 +258,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// Takes waiting system messages without parking (the consumer still has user work).
     @inlinable
-    func takeSystemMessages(into systemBatch: inout [SystemMessage]) {
+    final func takeSystemMessages(into systemBatch: inout [SystemMessage]) {
         lock.lock()
         systemQueue.drain { systemBatch.append($0) }
         clearPendingSystemMessagesLocked()
@@ -258,7 +267,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// True when no user message is queued.
     @inlinable
-    var isUserLaneEmpty: Bool {
+    final var isUserLaneEmpty: Bool {
         lock.lock()
         defer { lock.unlock() }
         return user.isEmpty
@@ -287,7 +296,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     }
 
     /// Dead-letters the leftovers of a failed batch when the actor will not run again.
-    func discardLeftovers() {
+    final func discardLeftovers() {
         let discarded = leftovers
         leftovers.removeAll()
         for message in discarded {
@@ -301,7 +310,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// Stops accepting new messages but keeps queued ones (drain-then-stop).
     @usableFromInline
-    func closeForNewMessages() {
+    final func closeForNewMessages() {
         lock.withLock { user.closeForNewMessages() }
     }
 

@@ -8,25 +8,33 @@
 /// cancelled when the incarnation ends, so nothing outlives its owner.
 public final class ActorContext<Message: Sendable> {
     @usableFromInline let cell: ActorCell<Message>
-    @usableFromInline let supervision: Supervision
     @usableFromInline let incarnation: Int
 
     /// Set by ``stop()`` or a stop request; the loop ends after the message in progress.
-    @usableFromInline var stopMode: StopMode?
-    @usableFromInline var stoppedItself = false
+    /// `@exclusivity(unchecked)`: only the incarnation's own task touches the context.
+    @usableFromInline @exclusivity(unchecked) var stopMode: StopMode?
+    @usableFromInline @exclusivity(unchecked) var stoppedItself = false
 
     private var timers: [String: TimerEntry] = [:]
     private var nextTimerGeneration = 0
     private var watching: [ObjectIdentifier: CellBase] = [:]
-    let background: BackgroundWork
+    /// Made on first use: most actors never start background work.
+    private var backgroundStorage: BackgroundWork?
+    private var background: BackgroundWork {
+        if let existing = backgroundStorage { return existing }
+        let made = BackgroundWork(system: cell.system)
+        backgroundStorage = made
+        return made
+    }
 
     @usableFromInline
-    init(cell: ActorCell<Message>, supervision: Supervision, incarnation: Int) {
+    init(cell: ActorCell<Message>, incarnation: Int) {
         self.cell = cell
-        self.supervision = supervision
         self.incarnation = incarnation
-        self.background = BackgroundWork(system: cell.system)
     }
+
+    @usableFromInline
+    var supervision: Supervision { cell.supervision }
 
     /// This actor's own reference.
     public var ref: ActorRef<Message> { ActorRef(cell: cell) }
@@ -64,10 +72,14 @@ public final class ActorContext<Message: Sendable> {
         shutdown: ShutdownPolicy = .defaultForActors,
         _ factory: @escaping @Sendable () throws -> B
     ) throws(ConfigurationError) -> ActorRef<B.Message> {
-        let spec = try ChildSpec.actor(name, mailbox: mailbox, restart: restart, shutdown: shutdown, factory)
-        // The spec was made from B, so its cell is a BehaviorCell<B>.
-        let cell = try supervision.spawn(spec) as! ActorCell<B.Message>
-        return ActorRef(cell: cell)
+        let system = cell.system
+        let child = try supervision.spawn(named: name) { parent, path in
+            BehaviorCell<B>(
+                path: path, system: system, parent: parent, restart: restart, shutdown: shutdown,
+                mailbox: mailbox, factory: factory
+            )
+        }
+        return ActorRef(cell: child)
     }
 
     /// Spawns a supervisor child with its own children.
@@ -198,6 +210,6 @@ public final class ActorContext<Message: Sendable> {
         timers.removeAll()
         for target in watching.values { target.removeWatcher(ObjectIdentifier(cell)) }
         watching.removeAll()
-        await background.cancelAndWait(timeout: cell.spec.shutdown.timeout)
+        await backgroundStorage?.cancelAndWait(timeout: cell.shutdown.timeout)
     }
 }

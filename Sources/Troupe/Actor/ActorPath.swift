@@ -9,6 +9,7 @@ public struct ActorPath: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The path of the root supervisor: `/root`.
     public static let root = ActorPath(unchecked: ["root"])
 
+    @usableFromInline
     init(unchecked components: [String]) {
         self.components = components
     }
@@ -34,6 +35,7 @@ public struct ActorPath: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// The path of a child named `name`.
+    @inlinable
     public func appending(_ name: String) -> ActorPath {
         ActorPath(unchecked: components + [name])
     }
@@ -50,6 +52,7 @@ public struct ActorPath: Sendable, Hashable, Comparable, CustomStringConvertible
         return !name.unicodeScalars.contains { $0 == "/" || $0.properties.isWhitespace || $0.value < 0x20 }
     }
 
+    @usableFromInline
     static func validate(_ name: String) throws(ConfigurationError) {
         if !isValidName(name) { throw .invalidName(name) }
     }

@@ -136,7 +136,8 @@ final class PendingReply<Value: Sendable>: WaitNode, @unchecked Sendable {
     }
 
     @usableFromInline let lock = Lock()
-    @usableFromInline var state = State.pending
+    /// `@exclusivity(unchecked)`: guarded by `lock`.
+    @usableFromInline @exclusivity(unchecked) var state = State.pending
     @usableFromInline let timeout: Duration
     private let finished = Atomic<Bool>(false)
 

@@ -21,21 +21,21 @@ public protocol Behavior<Message>: SendableMetatype {
     associatedtype Message: Sendable
 
     /// Called once per incarnation before the first message. Throwing fails the start.
-    mutating func started(context: ActorContext<Message>) async throws
+    nonisolated(nonsending) mutating func started(context: ActorContext<Message>) async throws
 
     /// Handles one message.
-    mutating func receive(_ message: Message, context: ActorContext<Message>) async throws
+    nonisolated(nonsending) mutating func receive(_ message: Message, context: ActorContext<Message>) async throws
 
     /// Handles a lifecycle signal, such as the termination of a watched actor.
-    mutating func receiveSignal(_ signal: Signal, context: ActorContext<Message>) async throws
+    nonisolated(nonsending) mutating func receiveSignal(_ signal: Signal, context: ActorContext<Message>) async throws
 
     /// Called once when the incarnation ends for any reason (stop, failure, restart), after
     /// its children have stopped. Last chance to release resources; cannot fail.
-    mutating func stopping(context: ActorContext<Message>) async
+    nonisolated(nonsending) mutating func stopping(context: ActorContext<Message>) async
 }
 
 extension Behavior {
-    public mutating func started(context: ActorContext<Message>) async throws {}
-    public mutating func receiveSignal(_ signal: Signal, context: ActorContext<Message>) async throws {}
-    public mutating func stopping(context: ActorContext<Message>) async {}
+    public nonisolated(nonsending) mutating func started(context: ActorContext<Message>) async throws {}
+    public nonisolated(nonsending) mutating func receiveSignal(_ signal: Signal, context: ActorContext<Message>) async throws {}
+    public nonisolated(nonsending) mutating func stopping(context: ActorContext<Message>) async {}
 }

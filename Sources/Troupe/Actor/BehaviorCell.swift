@@ -25,9 +25,6 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     @usableFromInline let staticChildren: [ChildSpec]
     @usableFromInline let external: (any ExternalChildren)?
     @usableFromInline let body: Body
-    @usableFromInline lazy var supervision = Supervision(
-        owner: self, policy: policy, staticChildren: staticChildren, external: external, seed: system.nextSeed()
-    )
 
     /// Handling latency is sampled on one batch in this many.
     @usableFromInline static var latencySampleInterval: Int { 8 }
@@ -37,10 +34,11 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         path: ActorPath,
         system: ActorSystem,
         parent: CellBase?,
-        spec: ChildSpec,
+        restart: RestartType,
+        shutdown: ShutdownPolicy,
         mailbox: MailboxConfiguration,
-        policy: SupervisionPolicy,
-        staticChildren: [ChildSpec],
+        policy: SupervisionPolicy = .forSpawnedChildren,
+        staticChildren: [ChildSpec] = [],
         external: (any ExternalChildren)? = nil,
         factory: @escaping @Sendable () throws -> B
     ) {
@@ -51,8 +49,16 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         self.body = { cell, number, started, ended in
             await cell.runIncarnation(number, started: started, ended: ended)
         }
-        super.init(path: path, system: system, parent: parent, spec: spec, mailbox: mailbox)
+        super.init(path: path, system: system, parent: parent, restart: restart, shutdown: shutdown, mailbox: mailbox)
     }
+
+    @usableFromInline
+    override func makeSupervision() -> Supervision {
+        Supervision(owner: self, policy: policy, staticChildren: staticChildren, external: external, seed: system.nextSeed())
+    }
+
+    @usableFromInline
+    override var hasDeclaredChildren: Bool { !staticChildren.isEmpty || external != nil }
 
     override func launchIncarnation(started: Completion<Void>?) -> Int {
         lock.lock()
@@ -79,14 +85,14 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     @inlinable
-    func runIncarnation(_ number: Int, started: Completion<Void>?, ended: Completion<ExitReason>) async {
-        let context = ActorContext<B.Message>(cell: self, supervision: supervision, incarnation: number)
+    nonisolated(nonsending) func runIncarnation(_ number: Int, started: Completion<Void>?, ended: Completion<ExitReason>) async {
+        let context = ActorContext<B.Message>(cell: self, incarnation: number)
         var behavior: B?
         var reason: ExitReason
         do {
             var fresh = try factory()
             try await fresh.started(context: context)
-            try await supervision.startStaticChildren()
+            if hasDeclaredChildren { try await supervision.startStaticChildren() }
             behavior = fresh
             reason = .normal
         } catch {
@@ -102,7 +108,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         // A failure while the task is cancelled is the cancellation (after a shutdown timeout)
         // surfacing as CancellationError from whatever the handler awaited.
         if Task.isCancelled && reason.isFailure { reason = .cancelled }
-        await supervision.stopAll()
+        await supervisionStorage?.stopAll()
         await context.releaseResources()
         if var stopping = behavior {
             await stopping.stopping(context: context)
@@ -113,7 +119,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
 
     /// The message loop of one incarnation; returns why it ended.
     @inlinable
-    func loop(_ behavior: inout B, _ context: ActorContext<B.Message>) async -> ExitReason {
+    nonisolated(nonsending) func loop(_ behavior: inout B, _ context: ActorContext<B.Message>) async -> ExitReason {
         var batch = leftovers
         leftovers = []
         var index = 0
@@ -199,7 +205,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
 
     /// Handles one system message; returns an exit reason if the incarnation must end.
     @inlinable
-    func handle(
+    nonisolated(nonsending) func handle(
         _ message: SystemMessage,
         _ behavior: inout B,
         _ context: ActorContext<B.Message>,
@@ -214,11 +220,11 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             if mode == .drain { closeForNewMessages() }
             return nil
         case .childExited(let child, let number, let reason):
-            return await supervision.childExited(child, incarnation: number, reason: reason)
+            return await supervisionStorage?.childExited(child, incarnation: number, reason: reason)
         case .restartDue(let token):
-            return await supervision.restartDue(token: token)
+            return await supervisionStorage?.restartDue(token: token)
         case .shutdownTimedOut(let child, let number):
-            supervision.shutdownTimedOut(child, incarnation: number)
+            supervisionStorage?.shutdownTimedOut(child, incarnation: number)
             return nil
         case .watched(let watchedPath, let reason):
             do {
@@ -246,7 +252,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
 
     /// Hands a message that came through the system lane to the behavior.
     @inlinable
-    func deliver(
+    nonisolated(nonsending) func deliver(
         _ message: B.Message,
         _ behavior: inout B,
         _ context: ActorContext<B.Message>,
@@ -283,7 +289,8 @@ extension BehaviorCell where B == SupervisorBehavior {
             path: path,
             system: system,
             parent: parent,
-            spec: spec,
+            restart: spec.restart,
+            shutdown: spec.shutdown,
             // A supervisor takes no user messages; its system lane is unbounded by design.
             mailbox: MailboxConfiguration.supervisor,
             policy: supervisorSpec.policy,

@@ -32,18 +32,23 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline let path: ActorPath
     /// Strong on purpose: cells and their tasks keep the system alive until it has shut down.
     @usableFromInline let system: ActorSystem
-    /// The supervising cell; nil only for the root.
-    @usableFromInline private(set) weak var parent: CellBase?
-    /// What this cell's incarnations run with (restart type, shutdown policy).
-    @usableFromInline let spec: ChildSpec
+    /// The supervising cell; nil only for the root. Strong: the parent outlives its
+    /// children's incarnations (it stops them before it ends), and the reference cycle with
+    /// the parent's child table is broken when the child terminates.
+    @usableFromInline private(set) var parent: CellBase?
+    /// When the supervisor restarts this actor.
+    @usableFromInline let restart: RestartType
+    /// How the supervisor stops this actor.
+    @usableFromInline let shutdown: ShutdownPolicy
 
     @usableFromInline let lock = Lock()
 
-    // Guarded by `lock`:
-    @usableFromInline var systemQueue = RingBuffer<SystemMessage>()
-    @usableFromInline var consumer: UnsafeContinuation<Void, Never>?
-    @usableFromInline var consumerWantsUser = false
-    @usableFromInline var state = ActorState.starting
+    // Guarded by `lock`. `@exclusivity(unchecked)`: the lock already serializes every
+    // access; Swift's dynamic exclusivity check would only re-verify that, on every message.
+    @usableFromInline @exclusivity(unchecked) var systemQueue = RingBuffer<SystemMessage>()
+    @usableFromInline @exclusivity(unchecked) var consumer: UnsafeContinuation<Void, Never>?
+    @usableFromInline @exclusivity(unchecked) var consumerWantsUser = false
+    @usableFromInline @exclusivity(unchecked) var state = ActorState.starting
     var restartCount = 0
     var incarnation = 0
     var task: Task<Void, Never>?
@@ -79,12 +84,43 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     private var waitsHead: WaitNode?
 
     @usableFromInline
-    init(path: ActorPath, system: ActorSystem, parent: CellBase?, spec: ChildSpec) {
+    init(path: ActorPath, system: ActorSystem, parent: CellBase?, restart: RestartType, shutdown: ShutdownPolicy) {
         self.path = path
         self.system = system
         self.parent = parent
-        self.spec = spec
+        self.restart = restart
+        self.shutdown = shutdown
     }
+
+    // MARK: Children's supervision (owned by the current incarnation's task)
+
+    /// Created on first use, so an actor that never has children never pays for it.
+    /// `@exclusivity(unchecked)`: only this cell's incarnation task touches it.
+    @usableFromInline @exclusivity(unchecked) var supervisionStorage: Supervision?
+
+    /// This cell's supervision of its children, made on first use.
+    @usableFromInline
+    var supervision: Supervision {
+        if let existing = supervisionStorage { return existing }
+        let made = makeSupervision()
+        supervisionStorage = made
+        return made
+    }
+
+    /// The supervision rules for this cell's children; supervisors override.
+    @usableFromInline
+    func makeSupervision() -> Supervision {
+        Supervision(owner: self, policy: .forSpawnedChildren, staticChildren: [], external: nil, seed: system.nextSeed())
+    }
+
+    /// This cell's entry in its parent's supervision. Owned by the parent's incarnation
+    /// task (the only one that reads or writes it), so no lookup table is needed.
+    /// `@exclusivity(unchecked)`: only that task touches it.
+    @usableFromInline @exclusivity(unchecked) var slotInParent: ChildSlot?
+
+    /// True if this cell starts children of its own when it starts.
+    @usableFromInline
+    var hasDeclaredChildren: Bool { false }
 
     @usableFromInline
     var description: String { path.description }
@@ -280,7 +316,13 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         guard let watchers else { return }
         for command in abandonedCommands { command.completion.fail(ActorSystemError.stopped(path)) }
         closeUserLane()
-        for child in childrenSnapshot { child.terminate(.stopped) }
+        let children: [CellBase] = lock.withLock {
+            let children = self.children.values.map(\.cell)
+            self.children.removeAll()
+            self.childrenByName.removeAll()
+            return children
+        }
+        for child in children { child.terminate(.stopped) }
         system.lifecycle.emit(LifecycleEvent(path: path, kind: .terminated, incarnation: currentIncarnation, reason: reason))
         for watcher in watchers { watcher.notify(path, reason) }
     }

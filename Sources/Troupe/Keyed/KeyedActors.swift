@@ -30,14 +30,9 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
         let restart = options.restart
         let shutdown = options.shutdown
         registry = KeyedRegistry(options: options) { system, parent, path, key in
-            // A spec for the per-key actor: its restart type and shutdown policy matter to
-            // the registry's decisions and the stop routines.
-            let spec = try! ChildSpec.actor(path.name, mailbox: mailbox, restart: restart, shutdown: shutdown) {
-                try factory(key)
-            }
-            return BehaviorCell<B>(
-                path: path, system: system, parent: parent, spec: spec, mailbox: mailbox,
-                policy: .forSpawnedChildren, staticChildren: [], factory: { try factory(key) }
+            BehaviorCell<B>(
+                path: path, system: system, parent: parent, restart: restart, shutdown: shutdown,
+                mailbox: mailbox, factory: { try factory(key) }
             )
         }
     }
@@ -48,7 +43,8 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
         let registry = self.registry
         return try ChildSpec(name: name, restart: restart, shutdown: .unbounded, kind: .actor { system, parent, path, spec in
             let cell = BehaviorCell<SupervisorBehavior>(
-                path: path, system: system, parent: parent, spec: spec, mailbox: .supervisor,
+                path: path, system: system, parent: parent, restart: spec.restart, shutdown: spec.shutdown,
+                mailbox: .supervisor,
                 policy: SupervisionPolicy(strategy: .oneForOne, intensity: registry.options.intensity, backoff: nil),
                 staticChildren: [], external: registry, factory: { SupervisorBehavior() }
             )

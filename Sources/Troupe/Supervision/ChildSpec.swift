@@ -46,8 +46,8 @@ public struct ChildSpec: Sendable {
     ) throws(ConfigurationError) -> ChildSpec {
         try ChildSpec(name: name, restart: restart, shutdown: shutdown, kind: .actor { system, parent, path, spec in
             BehaviorCell<B>(
-                path: path, system: system, parent: parent, spec: spec, mailbox: mailbox,
-                policy: .forSpawnedChildren, staticChildren: [], factory: factory
+                path: path, system: system, parent: parent, restart: spec.restart, shutdown: spec.shutdown,
+                mailbox: mailbox, factory: factory
             )
         })
     }

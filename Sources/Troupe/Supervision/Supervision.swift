@@ -1,4 +1,5 @@
 /// One child as its parent's supervision sees it.
+@usableFromInline
 final class ChildSlot {
     let cell: CellBase
     /// Declared in a ``SupervisorSpec`` (kept across restarts of the parent), as opposed to
@@ -42,13 +43,13 @@ final class ChildSlot {
 @usableFromInline
 final class Supervision: @unchecked Sendable {
     // @unchecked Sendable: only the owning cell's incarnation task touches it (see above).
-    unowned let owner: CellBase
+    @usableFromInline unowned let owner: CellBase
     private(set) var planner: RestartPlanner
     private let staticSpecs: [ChildSpec]
-    /// Children by name and by cell: O(1) to find, add and remove, so spawning many
-    /// children costs linear time. Start order is `ChildSlot.sequence`.
-    private var slotsByName: [String: ChildSlot] = [:]
-    private var slotsByCell: [ObjectIdentifier: ChildSlot] = [:]
+    /// Every child's slot, O(1) to add and remove (each cell points to its own slot, and
+    /// names are indexed by the owner cell), so spawning many children costs linear time.
+    /// Start order is `ChildSlot.sequence`.
+    private var slots: [ObjectIdentifier: ChildSlot] = [:]
     private var nextSequence = 0
     private var staticSlotsCreated = false
     private var nextRestartToken = 0
@@ -72,26 +73,31 @@ final class Supervision: @unchecked Sendable {
 
     private var system: ActorSystem { owner.system }
 
-    var hasChildren: Bool { !slotsByCell.isEmpty }
+    var hasChildren: Bool { !slots.isEmpty }
 
     /// Every child in start order (sorts: used on the rare paths that need the order).
     private var orderedSlots: [ChildSlot] {
-        slotsByCell.values.sorted { $0.sequence < $1.sequence }
+        slots.values.sorted { $0.sequence < $1.sequence }
     }
 
     private func slot(for cell: CellBase) -> ChildSlot? {
-        slotsByCell[ObjectIdentifier(cell)]
+        guard let slot = cell.slotInParent, slot.cell === cell, cell.parent === owner else { return nil }
+        return slots[ObjectIdentifier(slot)] === slot ? slot : nil
+    }
+
+    private func slot(named name: String) -> ChildSlot? {
+        owner.child(named: name).flatMap(slot(for:))
     }
 
     private func contains(_ slot: ChildSlot) -> Bool {
-        slotsByCell[ObjectIdentifier(slot.cell)] === slot
+        slots[ObjectIdentifier(slot)] === slot
     }
 
     private func insert(_ cell: CellBase, isStatic: Bool) -> ChildSlot {
         nextSequence += 1
         let slot = ChildSlot(cell: cell, isStatic: isStatic, sequence: nextSequence)
-        slotsByName[cell.path.name] = slot
-        slotsByCell[ObjectIdentifier(cell)] = slot
+        slots[ObjectIdentifier(slot)] = slot
+        cell.slotInParent = slot
         owner.addChild(cell)
         return slot
     }
@@ -123,6 +129,31 @@ final class Supervision: @unchecked Sendable {
         return slot.cell
     }
 
+    /// Adds a child made by `makeCell` (under this owner, at its path) and starts it
+    /// without waiting: the fast path of ``ActorContext/spawn``, which needs no spec.
+    @inlinable
+    func spawn<Cell: CellBase>(
+        named name: String,
+        _ makeCell: (CellBase, ActorPath) -> Cell
+    ) throws(ConfigurationError) -> Cell {
+        try ActorPath.validate(name)
+        guard !hasChild(named: name) else { throw .duplicateChildName(name) }
+        let cell = makeCell(owner, owner.path.appending(name))
+        addDynamicAndLaunch(cell)
+        return cell
+    }
+
+    @usableFromInline
+    func hasChild(named name: String) -> Bool {
+        owner.child(named: name) != nil
+    }
+
+    @usableFromInline
+    func addDynamicAndLaunch(_ cell: CellBase) {
+        let slot = insert(cell, isStatic: false)
+        slot.incarnation = cell.launchIncarnation(started: nil)
+    }
+
     /// Adds a child at run time and waits until it has started (``ActorSystem/spawn``).
     @usableFromInline
     func spawnAndWait(_ spec: ChildSpec) async throws -> CellBase {
@@ -138,7 +169,7 @@ final class Supervision: @unchecked Sendable {
     }
 
     private func addDynamic(_ spec: ChildSpec) throws(ConfigurationError) -> ChildSlot {
-        if slotsByName[spec.name] != nil {
+        if hasChild(named: spec.name) {
             throw .duplicateChildName(spec.name)
         }
         return insert(spec.makeCell(system: system, parent: owner), isStatic: false)
@@ -177,7 +208,7 @@ final class Supervision: @unchecked Sendable {
     /// Stops the child named `name` for good. Returns false if there is no such child.
     @usableFromInline
     func stopChild(named name: String) async -> Bool {
-        guard let slot = slotsByName[name] else { return false }
+        guard let slot = slot(named: name) else { return false }
         await stop(slot, mode: .terminate)
         remove(slot)
         return true
@@ -191,7 +222,7 @@ final class Supervision: @unchecked Sendable {
         slot.incarnation = nil
         slot.pendingRestart = nil
         cell.enqueueSystem(.stop(.terminate))
-        let policy = cell.spec.shutdown
+        let policy = cell.shutdown
         if let timeout = policy.timeout {
             system.clock.schedule(ActionTimer(deadline: system.clock.now.advanced(by: timeout)) { [weak owner] in
                 owner?.enqueueSystem(.shutdownTimedOut(cell, incarnation: number))
@@ -226,7 +257,7 @@ final class Supervision: @unchecked Sendable {
             slot.incarnation = nil
             let ended = cell.currentIncarnationEnded
             cell.enqueueSystem(.stop(mode))
-            if let timeout = cell.spec.shutdown.timeout {
+            if let timeout = cell.shutdown.timeout {
                 if await ended.wait(until: system.clock.now.advanced(by: timeout), clock: system.clock) == nil {
                     cell.cancelSubtree()
                     _ = await ended.wait(until: system.clock.now.advanced(by: timeout), clock: system.clock)
@@ -244,8 +275,8 @@ final class Supervision: @unchecked Sendable {
 
     private func remove(_ slot: ChildSlot) {
         guard contains(slot) else { return }
-        slotsByCell.removeValue(forKey: ObjectIdentifier(slot.cell))
-        if slotsByName[slot.cell.path.name] === slot { slotsByName[slot.cell.path.name] = nil }
+        slots.removeValue(forKey: ObjectIdentifier(slot))
+        slot.cell.slotInParent = nil
         owner.removeChild(slot.cell)
     }
 
@@ -291,7 +322,7 @@ final class Supervision: @unchecked Sendable {
         let decision = planner.childEnded(
             at: index,
             of: ordered.count,
-            restart: slot.cell.spec.restart,
+            restart: slot.cell.restart,
             reason: reason,
             childRestarts: slot.restarts(within: planner.intensity.period, now: now),
             now: now

@@ -1,0 +1,25 @@
+import Foundation
+
+// TroupeBenchmarks [suite] [runs=3] [scale=1.0]
+//   suite: runtime (default) | all
+// Release builds only: `make bench-runtime`.
+let arguments = CommandLine.arguments.dropFirst()
+let suite = arguments.first ?? "runtime"
+let runs = arguments.dropFirst().first.flatMap(Int.init) ?? 3
+let scale = arguments.dropFirst(2).first.flatMap(Double.init) ?? 1.0
+let harness = Harness(runs: runs, scale: scale)
+
+#if DEBUG
+emit("warning: a debug build; benchmark figures are meaningless (use make bench-runtime)")
+#endif
+emit("# troupe benchmarks: suite=\(suite) runs=\(runs) scale=\(scale) cores=\(ProcessInfo.processInfo.activeProcessorCount)")
+
+switch suite {
+case "runtime", "all":
+    try await RuntimeBenchmarks(harness: harness).run()
+case "fanin", "pingpong", "ring", "spawn", "memory":
+    try await RuntimeBenchmarks(harness: harness).run(only: suite)
+default:
+    emit("unknown suite \(suite); use runtime or all")
+    exit(2)
+}

@@ -1,0 +1,43 @@
+import Synchronization
+
+/// Ties a building block's façade (the `Sendable` object callers hold) to the actor that
+/// owns the block's state, once the block's spec has been placed in a tree.
+///
+/// The binding is made when the supervisor creates the actor's cell, before the actor
+/// runs, so a façade call made as soon as `system.start(spec)` returned (or even earlier,
+/// from a sibling started later) finds the mailbox; messages wait there until the actor
+/// runs. The cell survives restarts, so one binding serves every incarnation.
+///
+/// # Concurrency contract
+/// `bind` and `ref` may be called from any thread. Placing one façade's spec twice
+/// rebinds the façade to the newer place (the first place keeps running, unreachable
+/// through this façade): place each block once, as with ``KeyedActors``.
+final class BlockBinding<Message: Sendable>: Sendable {
+    private let current = Mutex<ActorRef<Message>?>(nil)
+
+    init() {}
+
+    /// The actor, if the spec has been placed in a tree.
+    var ref: ActorRef<Message>? {
+        current.withLock { $0 }
+    }
+
+    /// Makes the spec that places a behavior made by `factory` in a tree under `name`, and
+    /// binds this façade to its cell when the cell is created.
+    func childSpec<B: Behavior>(
+        _ name: String,
+        mailbox: MailboxConfiguration,
+        restart: RestartType,
+        shutdown: ShutdownPolicy = .defaultForActors,
+        _ factory: @escaping @Sendable () -> B
+    ) throws(ConfigurationError) -> ChildSpec where B.Message == Message {
+        try ChildSpec(name: name, restart: restart, shutdown: shutdown, kind: .actor { [self] system, parent, path, spec in
+            let cell = BehaviorCell<B>(
+                path: path, system: system, parent: parent, restart: spec.restart, shutdown: spec.shutdown,
+                mailbox: mailbox, factory: factory
+            )
+            current.withLock { $0 = ActorRef(cell: cell) }
+            return cell
+        })
+    }
+}

@@ -1,0 +1,174 @@
+import Glibc
+
+/// The threads and queue behind a ``BlockingPool``: owns the lock, the condition idle
+/// threads wait on, and the ``BlockingJobQueue``; performs the effects the queue decides
+/// (waking a thread, resuming a waiting task, cancelling a queue timeout).
+///
+/// # Locking
+/// One lock guards the queue and every job's phase and links. Nothing is resumed, no user
+/// code runs and no clock is called while it is held. Threads hold a strong reference to
+/// the core until they exit, so a pool that is dropped still finishes its running jobs.
+// @unchecked Sendable: `queue` and `liveThreads` are only accessed under `lock`; `condition`
+// is a pthread condition used with that lock; the rest is immutable.
+final class BlockingPoolCore<Context>: @unchecked Sendable {
+    let name: String
+    let clock: any ActorClock
+    private let lock = Lock()
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private var queue: BlockingJobQueue<Context>
+    private var liveThreads: Int
+    /// Completed when the last thread has exited (after destroying its context).
+    private let allExited = Completion<Void>()
+
+    init(name: String, threads: Int, queueCapacity: Int, clock: any ActorClock) {
+        self.name = name
+        self.clock = clock
+        queue = BlockingJobQueue(capacity: queueCapacity, threads: threads)
+        liveThreads = threads
+        condition = .allocate(capacity: 1)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        condition.deallocate()
+    }
+
+    /// Starts the threads; each makes its context first, on itself.
+    func start(_ makeContext: @escaping @Sendable (Int) -> Context) {
+        for index in 0..<queue.threads {
+            // Detached: `shutdown` waits for `allExited`, which each thread reports as its
+            // last act, so there is nothing left to join and no joiner may block.
+            RuntimeThread.start(name: "\(name)-\(index)") { [self] in
+                work(index, makeContext)
+            }.detach()
+        }
+    }
+
+    // MARK: Submitting
+
+    /// Queues `job` and waits for its result (or its rejection).
+    nonisolated(nonsending) func submit<Value: Sendable>(
+        _ job: TypedBlockingJob<Context, Value>,
+        queueTimeout: Duration?
+    ) async -> Result<Value, BlockingPoolError> {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Value, BlockingPoolError>, Never>) in
+                job.continuation = continuation
+                if let queueTimeout {
+                    let timer = ActionTimer(deadline: clock.now.advanced(by: queueTimeout)) { [self] in
+                        abandon(job, reason: .timedOut(after: queueTimeout))
+                    }
+                    job.timer = timer
+                    clock.schedule(timer)
+                }
+                offer(job)
+            }
+        } onCancel: {
+            abandon(job, reason: .cancelled)
+        }
+    }
+
+    private func offer(_ job: BlockingJob<Context>) {
+        lock.lock()
+        let offer = queue.offer(job)
+        lock.unlock()
+        switch offer {
+        case .queued(let wake):
+            // Signalled after unlocking: a waiting thread counted itself idle under the lock
+            // before it waited, so the signal cannot be lost.
+            if wake { pthread_cond_signal(condition) }
+        case .refused(let error):
+            cancelTimer(of: job)
+            job.reject(error)
+        }
+    }
+
+    /// Ends a job's wait before it runs (queue timeout or cancellation), if it has not run.
+    private func abandon(_ job: BlockingJob<Context>, reason: BlockingPoolError) {
+        let mustReject = lock.withLock { queue.abandon(job, reason: reason) }
+        guard mustReject else { return }
+        cancelTimer(of: job)
+        job.reject(reason)
+    }
+
+    private func cancelTimer(of job: BlockingJob<Context>) {
+        if let timer = job.timer { clock.cancel(timer) }
+    }
+
+    // MARK: Threads
+
+    private func work(_ index: Int, _ makeContext: @Sendable (Int) -> Context) {
+        pthread_setspecific(blockingPoolThreadKey, Unmanaged.passUnretained(self).toOpaque())
+        runJobs(index, makeContext)
+        pthread_setspecific(blockingPoolThreadKey, nil)
+        let last: Bool = lock.withLock {
+            liveThreads -= 1
+            return liveThreads == 0
+        }
+        if last { allExited.succeed(()) }
+    }
+
+    /// The thread's life: make its context, run jobs until the pool closes, then let the
+    /// context go, all on this thread (a connection is opened and closed where it is used).
+    private func runJobs(_ index: Int, _ makeContext: @Sendable (Int) -> Context) {
+        var context = makeContext(index)
+        while let job = nextJob() {
+            cancelTimer(of: job)
+            job.execute(&context)
+            // Counted before the waiting task resumes, so metrics read after a job returned
+            // include it.
+            lock.withLock { queue.finished() }
+            job.complete()
+        }
+    }
+
+    /// The next job to run; waits while there is none; nil once the pool is closed.
+    private func nextJob() -> BlockingJob<Context>? {
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
+            if let job = queue.take() { return job }
+            if queue.isClosed { return nil }
+            queue.idleThreads += 1
+            pthread_cond_wait(condition, lock.pointer)
+            queue.idleThreads -= 1
+        }
+    }
+
+    // MARK: Closing
+
+    /// Refuses new jobs, rejects the queued ones with `.shutDown` and tells the threads to
+    /// exit once their running job is done. Does not wait.
+    func close() {
+        let dropped = lock.withLock { queue.close() }
+        pthread_cond_broadcast(condition)
+        for job in dropped {
+            cancelTimer(of: job)
+            job.reject(.shutDown)
+        }
+    }
+
+    /// Closes the pool and waits until every thread has exited.
+    func shutdown() async {
+        close()
+        _ = await allExited.wait()
+    }
+
+    var metrics: BlockingPoolMetrics {
+        lock.withLock { queue.metrics }
+    }
+
+    /// True on one of this pool's threads.
+    var isCurrentThread: Bool {
+        pthread_getspecific(blockingPoolThreadKey) == Unmanaged.passUnretained(self).toOpaque()
+    }
+}
+
+/// Which pool the current thread belongs to (each pool thread stores its core's address).
+/// One process-wide key; it holds no state of any pool.
+private let blockingPoolThreadKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()

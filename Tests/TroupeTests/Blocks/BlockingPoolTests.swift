@@ -1,0 +1,230 @@
+import Glibc
+import Synchronization
+import Testing
+import Troupe
+import TroupeTesting
+
+@Suite struct BlockingPoolTests {
+    /// A per-thread context that remembers the thread it was made on and checks, when it is
+    /// released, that this happens on the same thread.
+    final class Connection {
+        let thread = pthread_self()
+        var uses = 0
+        let released: TestProbe<Bool>
+
+        init(released: TestProbe<Bool>) {
+            self.released = released
+        }
+
+        deinit {
+            released.record(pthread_equal(thread, pthread_self()) != 0)
+        }
+    }
+
+    @Test func allThreadsBlockedLeaveTheCooperativePoolFreeForATimer() async throws {
+        // More blocked threads than the cooperative pool has: if the pool ran its jobs on the
+        // cooperative pool they could never all block at once, and nothing else could run.
+        let threads = systemCoreCount() + 2
+        let clock = SystemClock()
+        let pool = try BlockingPool(name: "blocked", threads: threads, queueCapacity: 4, clock: clock)
+        let gate = BlockingGate()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<threads {
+                group.addTask { try await pool.run { gate.block() } }
+            }
+            try await gate.waitForArrivals(threads)
+            #expect(pool.metrics.running == threads)
+
+            // A real-time timer, awaited by this task on the cooperative pool, fires and
+            // resumes it while every pool thread is blocked.
+            let start = clock.now
+            try await clock.sleep(until: start.advanced(by: .milliseconds(2)))
+            let lateness = start.duration(to: clock.now) - .milliseconds(2)
+            #expect(lateness < .milliseconds(500), "the timer was \(lateness) late")
+            #expect(gate.arrivalCount == threads, "no thread was released meanwhile")
+
+            gate.open()
+            try await group.waitForAll()
+        }
+        #expect(!gate.timedOut)
+        #expect(pool.metrics.completed == threads)
+        await pool.shutdown()
+    }
+
+    @Test func aBlockingThreadRunsEveryJobOnItsOneThreadWithItsContextAndReleasesItThere() async throws {
+        let released = TestProbe<Bool>()
+        let thread = try BlockingThread(name: "db-0", queueCapacity: 8, clock: ManualClock()) {
+            Connection(released: released)
+        }
+        #expect(!thread.isCurrentThread)
+        var seen: [Int] = []
+        for _ in 0..<5 {
+            let (uses, onThread, sameThread) = try await thread.run { connection in
+                connection.uses += 1
+                return (connection.uses, thread.isCurrentThread, pthread_equal(connection.thread, pthread_self()) != 0)
+            }
+            #expect(onThread && sameThread)
+            seen.append(uses)
+        }
+        #expect(seen == [1, 2, 3, 4, 5], "one context, kept across jobs, used in order")
+        await thread.shutdown()
+        #expect(try await released.next() == true, "the context was released on its own thread")
+        try released.expectNoPendingEvents()
+    }
+
+    @Test func eachThreadOfAPoolHasItsOwnContext() async throws {
+        let released = TestProbe<Bool>()
+        let made = Mutex<[Int]>([])
+        let pool = try BlockingPool(name: "ctx", threads: 3, queueCapacity: 8, clock: ManualClock()) { index in
+            made.withLock { $0.append(index) }
+            return Connection(released: released)
+        }
+        let gate = BlockingGate()
+        // Three jobs held at once occupy all three threads, each with its thread's context.
+        let threadsSeen = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    try await pool.run { connection in
+                        gate.block()
+                        return pthread_equal(connection.thread, pthread_self()) != 0 && pool.isCurrentThread
+                    }
+                }
+            }
+            try await gate.waitForArrivals(3)
+            gate.open()
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(threadsSeen == [true, true, true])
+        #expect(made.withLock { $0.sorted() } == [0, 1, 2])
+        await pool.shutdown()
+        for _ in 0..<3 { #expect(try await released.next() == true) }
+    }
+
+    @Test func aFullQueueRejectsAtOnceAndTheJobNeverRuns() async throws {
+        let thread = try BlockingThread(name: "full", queueCapacity: 2, clock: ManualClock()) { () }
+        let gate = BlockingGate()
+        let ran = SharedCount()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await thread.run { _ in gate.block() } }
+            try await gate.waitForArrivals(1)
+            for _ in 0..<2 {
+                group.addTask { try await thread.run { _ in ran.increment() } }
+            }
+            try await eventually("two jobs queued") { thread.metrics.queued == 2 }
+            do throws(BlockingPoolError) {
+                try await thread.run { _ in ran.increment() }
+                Issue.record("a job beyond the queue's capacity was accepted")
+            } catch .queueFull(let capacity) {
+                #expect(capacity == 2)
+            }
+            gate.open()
+            try await group.waitForAll()
+        }
+        #expect(ran.value == 2, "the refused job never ran")
+        let metrics = thread.metrics
+        #expect(metrics.rejectedFull == 1)
+        #expect(metrics.queueHighWaterMark == 2)
+        #expect(metrics.completed == 3)
+        await thread.shutdown()
+    }
+
+    @Test func aJobThatWaitsPastItsQueueTimeoutFailsAndNeverRuns() async throws {
+        let clock = ManualClock()
+        let thread = try BlockingThread(name: "late", queueCapacity: 4, clock: clock) { () }
+        let gate = BlockingGate()
+        let ran = SharedCount()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await thread.run { _ in gate.block() } }
+            try await gate.waitForArrivals(1)
+            group.addTask {
+                do throws(BlockingPoolError) {
+                    try await thread.run(queueTimeout: .seconds(1)) { _ in ran.increment() }
+                    Issue.record("the late job ran")
+                } catch .timedOut(let after) {
+                    #expect(after == .seconds(1))
+                }
+            }
+            try await clock.waitForTimers(count: 1)
+            clock.advance(by: .milliseconds(999))
+            #expect(thread.metrics.queued == 1, "not yet")
+            clock.advance(by: .milliseconds(1))
+            try await eventually("the job gave up") { thread.metrics.timedOut == 1 }
+            #expect(thread.metrics.queued == 0, "its place in the queue is free")
+            gate.open()
+            try await group.waitForAll()
+        }
+        #expect(ran.value == 0)
+        #expect(clock.scheduledCount == 0, "no timer left behind")
+        await thread.shutdown()
+    }
+
+    @Test func cancellingAQueuedJobFreesItsPlaceAndItNeverRuns() async throws {
+        let thread = try BlockingThread(name: "cancel", queueCapacity: 1, clock: ManualClock()) { () }
+        let gate = BlockingGate()
+        let ran = SharedCount()
+        try await withThrowingTaskGroup(of: Void.self) { running in
+            running.addTask { try await thread.run { _ in gate.block() } }
+            try await gate.waitForArrivals(1)
+            let outcome = try await withThrowingTaskGroup(of: String.self) { waiting in
+                waiting.addTask {
+                    do {
+                        try await thread.run { _ in ran.increment() }
+                        return "ran"
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+                try await eventually("the job queued") { thread.metrics.queued == 1 }
+                waiting.cancelAll()
+                return try await waiting.next()!
+            }
+            #expect(outcome == "\(BlockingPoolError.cancelled)")
+            #expect(thread.metrics.queued == 0)
+            // Its place (the only one) is free for the next job.
+            running.addTask { try await thread.run { _ in () } }
+            try await eventually("the next job queued") { thread.metrics.queued == 1 }
+            #expect(thread.metrics.rejectedFull == 0)
+            gate.open()
+            try await running.waitForAll()
+        }
+        #expect(ran.value == 0)
+        #expect(thread.metrics.cancelled == 1)
+        #expect(thread.metrics.completed == 2)
+        await thread.shutdown()
+    }
+
+    @Test func shutdownRejectsQueuedJobsAndFinishesTheRunningOne() async throws {
+        let thread = try BlockingThread(name: "stop", queueCapacity: 4, clock: ManualClock()) { () }
+        let gate = BlockingGate()
+        let results = try await withThrowingTaskGroup(of: String.self) { group in
+            group.addTask { try await thread.run { _ in gate.block(); return "finished" } }
+            try await gate.waitForArrivals(1)
+            group.addTask {
+                do { return try await thread.run { _ in "ran after shutdown" } } catch { return "\(error)" }
+            }
+            try await eventually("the job queued") { thread.metrics.queued == 1 }
+            group.addTask {
+                await thread.shutdown()
+                return "shut down"
+            }
+            try await eventually("the queued job was rejected") { thread.metrics.shutDown == 1 }
+            gate.open()
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(results.sorted() == ["\(BlockingPoolError.shutDown)", "finished", "shut down"].sorted())
+        do {
+            try await thread.run { _ in () }
+            Issue.record("a job ran after shutdown")
+        } catch .shutDown {
+        }
+    }
+
+    @Test func invalidSettingsAreConfigurationErrors() {
+        #expect(throws: ConfigurationError.notPositive(setting: "blocking pool threads", value: 0)) {
+            try BlockingPool(name: "x", threads: 0, queueCapacity: 1, clock: ManualClock())
+        }
+        #expect(throws: ConfigurationError.notPositive(setting: "blocking pool queue capacity", value: 0)) {
+            try BlockingThread(name: "x", queueCapacity: 0, clock: ManualClock()) { () }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/// Token-bucket rate limiting per key (per user, per IP, ...) with an optional global
+/// bucket that every request must also pass.
+///
+/// ```swift
+/// let limiter = RateLimiter<String>(try RateLimiterConfiguration(
+///     perKey: .perSecond(5, burst: 10),          // each user: 5/s, bursts of 10
+///     global: .perSecond(2_000, burst: 2_000)     // the whole server
+/// ))
+/// try await system.start(limiter, name: "limiter")
+/// switch try await limiter.check(user) {
+/// case .allowed: handle(request)
+/// case .denied(let retryAfter): reply("-BUSY retry in \(retryAfter ?? .seconds(1))")
+/// }
+/// ```
+///
+/// It prevents both failures seen in the wild: no limit at all (one client saturates the
+/// server), and a limiter whose map of keys grows with every client ever seen until the
+/// process runs out of memory. Here idle keys expire and the number of keys is capped.
+///
+/// # Bounds
+/// At most `maxKeys` buckets (LRU eviction beyond; default 10,000); idle keys are forgotten
+/// after `idleTimeout` (default 15 min, swept every `sweepInterval`); the actor's mailbox
+/// is bounded (default 1,024 requests, callers wait for room). The rules are
+/// ``RateLimiterState``'s; a restart of the actor starts from full buckets.
+///
+/// # Concurrency contract
+/// `Sendable`; every method may be called from any task. Checks are decided one at a time
+/// in arrival order by the actor, so two concurrent requests never both take the last
+/// token. Time is the actor system's clock.
+public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
+    public let configuration: RateLimiterConfiguration
+    /// The actor's mailbox.
+    public let mailbox: MailboxConfiguration
+    /// Deadline of each question to the actor; nil: the system's ask timeout.
+    public let askTimeout: Duration?
+    private let binding = BlockBinding<RateLimiterMessage<Key>>()
+
+    /// A limiter to place in a tree with ``childSpec(_:restart:)``.
+    public init(
+        _ configuration: RateLimiterConfiguration,
+        mailbox: MailboxConfiguration = .buildingBlockDefault,
+        askTimeout: Duration? = nil
+    ) {
+        self.configuration = configuration
+        self.mailbox = mailbox
+        self.askTimeout = askTimeout
+    }
+
+    public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
+        let configuration = self.configuration
+        return try binding.childSpec(name, mailbox: mailbox, restart: restart) {
+            RateLimiterBehavior<Key>(state: RateLimiterState(configuration: configuration))
+        }
+    }
+
+    /// Decides on a request of `cost` tokens (default 1) for `key`, and takes the tokens if
+    /// it is allowed.
+    public func check(_ key: Key, cost: Int = 1) async throws(RateLimiterError) -> RateLimitDecision {
+        try await ask { .check(key, cost: cost, $0) }
+    }
+
+    /// Live keys and counters.
+    public func metrics() async throws(RateLimiterError) -> RateLimiterMetrics {
+        try await ask { .metrics($0) }
+    }
+
+    private func ask<Reply: Sendable>(
+        _ makeRequest: (ReplyTo<Reply>) -> RateLimiterMessage<Key>
+    ) async throws(RateLimiterError) -> Reply {
+        guard let ref = binding.ref else { throw .notStarted }
+        do {
+            return try await ref.ask(timeout: askTimeout, makeRequest)
+        } catch {
+            throw .unavailable(error)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// What a rate limiter's actor is asked.
+enum RateLimiterMessage<Key: Hashable & Sendable>: Sendable {
+    case check(Key, cost: Int, ReplyTo<RateLimitDecision>)
+    case metrics(ReplyTo<RateLimiterMetrics>)
+    /// The periodic sweep of idle keys.
+    case sweep
+}
+
+/// The actor behind a ``RateLimiter``: owns the ``RateLimiterState`` and sweeps idle keys
+/// on a periodic timer of the system clock.
+struct RateLimiterBehavior<Key: Hashable & Sendable>: Behavior {
+    var state: RateLimiterState<Key>
+
+    mutating func started(context: ActorContext<RateLimiterMessage<Key>>) async throws {
+        context.startPeriodicTimer("sweep", every: state.configuration.sweepInterval, message: .sweep)
+    }
+
+    mutating func receive(_ message: RateLimiterMessage<Key>, context: ActorContext<RateLimiterMessage<Key>>) async throws {
+        switch message {
+        case .check(let key, let cost, let reply):
+            reply.reply(state.check(key, cost: cost, now: context.now))
+        case .metrics(let reply):
+            reply.reply(state.metrics)
+        case .sweep:
+            state.expireIdle(now: context.now)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+/// Token buckets keyed by any `Hashable` plus an optional global bucket, as a pure state
+/// machine: no clock, no lock, no actor; every event takes `now`.
+///
+/// ``RateLimiter`` wraps it in an actor to share it between callers; an actor that alone
+/// decides for its keys (a connection's front actor) can hold one in its own state.
+///
+/// # Rules
+/// - A request of cost `c` for key `k` passes if `k`'s bucket and the global bucket both
+///   hold `c` tokens; then both lose `c`. Otherwise neither changes, so a request that
+///   the global bucket refuses costs its key nothing, and a key that floods empties only
+///   its own bucket: once it is empty its requests stop drawing on the global one.
+/// - A key seen for the first time gets a full bucket.
+/// - Memory: at most `maxKeys` buckets. A key unused for `idleTimeout` is forgotten by
+///   ``expireIdle(now:)`` (its bucket would be full by then, so forgetting it changes no
+///   answer); a new key beyond the cap first forgets idle keys, then evicts the least
+///   recently used one.
+public struct RateLimiterState<Key: Hashable> {
+    public let configuration: RateLimiterConfiguration
+    private var buckets = LRUTable<Key, TokenBucket>()
+    private var global: TokenBucket?
+    /// Counters as of the last event.
+    public private(set) var metrics = RateLimiterMetrics()
+
+    public init(configuration: RateLimiterConfiguration) {
+        self.configuration = configuration
+        metrics.maxKeys = configuration.maxKeys
+    }
+
+    /// Decides on a request of `cost` tokens (below 1 counts as 1) for `key`, now.
+    public mutating func check(_ key: Key, cost: Int = 1, now: ClockInstant) -> RateLimitDecision {
+        let cost = max(cost, 1)
+        let perKey = configuration.perKey
+        if !buckets.contains(key) { admit(key, now: now) }
+        // Present: just admitted, or found (and nothing below removes it).
+        let decision = buckets.update(key, touch: true) { bucket -> RateLimitDecision in
+            bucket.refill(perKey, to: now)
+            let keyWait = bucket.wait(for: cost, perKey)
+            var globalWait: Duration? = .zero
+            if let shape = configuration.global {
+                var shared = global ?? TokenBucket(full: shape, at: now)
+                shared.refill(shape, to: now)
+                globalWait = shared.wait(for: cost, shape)
+                if keyWait == .zero && globalWait == .zero { shared.take(cost, shape) }
+                global = shared
+            }
+            guard let keyWait, let globalWait else { return .denied(retryAfter: nil) }
+            guard keyWait == .zero && globalWait == .zero else {
+                if keyWait == .zero { metrics.deniedByGlobal += 1 }
+                return .denied(retryAfter: max(keyWait, globalWait))
+            }
+            bucket.take(cost, perKey)
+            return .allowed(remaining: bucket.tokens(perKey))
+        }!
+        if decision.isAllowed { metrics.allowed += 1 } else { metrics.denied += 1 }
+        return decision
+    }
+
+    /// Forgets every key unused for the idle timeout; returns how many.
+    @discardableResult
+    public mutating func expireIdle(now: ClockInstant) -> Int {
+        // Least recently used first, and a bucket's `updated` is its last use: stop at the
+        // first key that is still fresh.
+        var expired = 0
+        while let (_, bucket) = buckets.leastRecentlyUsed,
+              bucket.updated.advanced(by: configuration.idleTimeout) <= now {
+            _ = buckets.removeLeastRecentlyUsed()
+            expired += 1
+        }
+        metrics.expired += expired
+        metrics.liveKeys = buckets.count
+        return expired
+    }
+
+    /// Keys with a bucket now.
+    public var liveKeys: Int { buckets.count }
+
+    /// Whole tokens in `key`'s bucket as of its last use; nil for a key without a bucket.
+    public func tokens(for key: Key) -> Int? {
+        buckets.peek(key)?.tokens(configuration.perKey)
+    }
+
+    /// Gives `key` a full bucket, making room within the cap first.
+    private mutating func admit(_ key: Key, now: ClockInstant) {
+        if buckets.count >= configuration.maxKeys { expireIdle(now: now) }
+        if buckets.count >= configuration.maxKeys, buckets.removeLeastRecentlyUsed() != nil {
+            metrics.evicted += 1
+        }
+        buckets.set(key, TokenBucket(full: configuration.perKey, at: now))
+        metrics.liveKeys = buckets.count
+        metrics.liveKeysHighWaterMark = max(metrics.liveKeysHighWaterMark, buckets.count)
+    }
+}
+
+extension RateLimiterState: Sendable where Key: Sendable {}

@@ -1,0 +1,182 @@
+/// A TTL cache as a pure state machine: entries addressed by an owner and a key, expiry,
+/// an LRU size cap, single-flight loads and versioned invalidation. No clock, no lock, no
+/// actor, no waiting: it says when to start a load and what to do with its result; its
+/// owner runs the load and keeps the waiters.
+///
+/// # Owners
+/// Every entry belongs to an owner (a user, a room; any constant for a cache with one
+/// owner), named separately from its key. ``invalidate(owner:)`` drops exactly the entries
+/// of one owner: it matches the owner by equality, never by a pattern over key text, so
+/// it cannot reach another owner's entries (the bug where `chat:*:50:0` deleted every
+/// user's page 50).
+///
+/// # Loads and versions
+/// Every load gets a new version number. A miss with no load in flight for its address
+/// starts one (``Lookup/load(version:)``); further misses join it
+/// (``Lookup/join(version:)``), so any number of concurrent misses cost one load. When a
+/// load ends, ``loaded(version:_:now:)`` stores a success, never a failure. An invalidation
+/// detaches the address's load in flight: its result still goes to the lookups that joined
+/// it before, but is not stored, and the next lookup starts a fresh load, so no value
+/// loaded before an invalidation is served after it.
+public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
+    struct Address: Hashable {
+        let owner: Owner
+        let key: Key
+    }
+
+    struct Entry {
+        let value: Value
+        let expires: ClockInstant
+        let version: UInt64
+    }
+
+    /// What to do about a lookup.
+    public enum Lookup {
+        /// Answer with this value.
+        case hit(Value)
+        /// Start a load with this version and report it with ``TTLCacheState/loaded(version:_:now:)``.
+        case load(version: UInt64)
+        /// Wait for the load in flight with this version.
+        case join(version: UInt64)
+    }
+
+    public let configuration: TTLCacheConfiguration
+    private var entries = LRUTable<Address, Entry>()
+    /// The keys each owner has entries for, so an owner's invalidation touches only them.
+    private var keysByOwner: [Owner: Set<Key>] = [:]
+    /// The load in flight for an address, if one is attached to it.
+    private var attached: [Address: UInt64] = [:]
+    /// Every load in flight, attached or detached, with its address.
+    private var inFlight: [UInt64: Address] = [:]
+    private var nextVersion: UInt64 = 1
+    /// Counters as of the last event.
+    public private(set) var metrics = TTLCacheMetrics()
+
+    public init(configuration: TTLCacheConfiguration) {
+        self.configuration = configuration
+        metrics.maxEntries = configuration.maxEntries
+    }
+
+    /// Looks up `key` of `owner` now.
+    public mutating func lookup(_ key: Key, owner: Owner, now: ClockInstant) -> Lookup {
+        let address = Address(owner: owner, key: key)
+        if let entry = entries.update(address, touch: true, { $0 }) {
+            if now < entry.expires {
+                metrics.hits += 1
+                return .hit(entry.value)
+            }
+            drop(address)
+            metrics.expired += 1
+        }
+        metrics.misses += 1
+        if let version = attached[address] {
+            metrics.coalesced += 1
+            return .join(version: version)
+        }
+        let version = nextVersion
+        nextVersion += 1
+        attached[address] = version
+        inFlight[version] = address
+        metrics.loads += 1
+        metrics.loadsInFlight = inFlight.count
+        return .load(version: version)
+    }
+
+    /// A load ended. Returns true if its value was stored (a success of a load still
+    /// attached to its address).
+    @discardableResult
+    public mutating func loaded(version: UInt64, _ result: Result<Value, any Error>, now: ClockInstant) -> Bool {
+        guard let address = inFlight.removeValue(forKey: version) else { return false }
+        metrics.loadsInFlight = inFlight.count
+        let wasAttached = attached[address] == version
+        if wasAttached { attached.removeValue(forKey: address) }
+        switch result {
+        case .failure:
+            metrics.loadFailures += 1
+            return false
+        case .success(let value):
+            guard wasAttached else { return false }
+            store(value, at: address, version: version, now: now)
+            return true
+        }
+    }
+
+    /// Drops `key` of `owner` and detaches its load in flight. Returns the entries dropped
+    /// (0 or 1).
+    @discardableResult
+    public mutating func invalidate(_ key: Key, owner: Owner) -> Int {
+        let address = Address(owner: owner, key: key)
+        attached.removeValue(forKey: address)
+        guard entries.contains(address) else { return 0 }
+        drop(address)
+        metrics.invalidated += 1
+        return 1
+    }
+
+    /// Drops every entry of `owner`, and only those, and detaches its loads in flight.
+    /// Returns how many entries were dropped.
+    @discardableResult
+    public mutating func invalidate(owner: Owner) -> Int {
+        for (version, address) in inFlight where address.owner == owner && attached[address] == version {
+            attached.removeValue(forKey: address)
+        }
+        guard let keys = keysByOwner.removeValue(forKey: owner) else { return 0 }
+        for key in keys { entries.remove(Address(owner: owner, key: key)) }
+        metrics.invalidated += keys.count
+        metrics.entries = entries.count
+        return keys.count
+    }
+
+    /// Drops every entry whose TTL has passed; returns how many.
+    @discardableResult
+    public mutating func expire(now: ClockInstant) -> Int {
+        let removed = entries.removeAll { _, entry in entry.expires <= now }
+        for (address, _) in removed { forget(address) }
+        metrics.expired += removed.count
+        metrics.entries = entries.count
+        return removed.count
+    }
+
+    /// The value held for `key` of `owner`, if fresh at `now`, without counting a lookup.
+    public func peek(_ key: Key, owner: Owner, now: ClockInstant) -> Value? {
+        guard let entry = entries.peek(Address(owner: owner, key: key)), now < entry.expires else { return nil }
+        return entry.value
+    }
+
+    /// The version of the load that produced the entry for `key` of `owner`, if any.
+    public func version(of key: Key, owner: Owner) -> UInt64? {
+        entries.peek(Address(owner: owner, key: key))?.version
+    }
+
+    /// Entries held now.
+    public var count: Int { entries.count }
+
+    private mutating func store(_ value: Value, at address: Address, version: UInt64, now: ClockInstant) {
+        if !entries.contains(address), entries.count >= configuration.maxEntries,
+           let (evicted, _) = entries.removeLeastRecentlyUsed() {
+            forget(evicted)
+            metrics.evicted += 1
+        }
+        entries.set(address, Entry(value: value, expires: now.advanced(by: configuration.ttl), version: version))
+        keysByOwner[address.owner, default: []].insert(address.key)
+        metrics.entries = entries.count
+    }
+
+    private mutating func drop(_ address: Address) {
+        entries.remove(address)
+        forget(address)
+        metrics.entries = entries.count
+    }
+
+    /// Removes `address` from its owner's index (the entry itself is already gone).
+    private mutating func forget(_ address: Address) {
+        // Mutated in place: copying an owner's set out and back would cost O(its size).
+        guard keysByOwner[address.owner]?.remove(address.key) != nil else { return }
+        if keysByOwner[address.owner]?.isEmpty == true { keysByOwner.removeValue(forKey: address.owner) }
+    }
+}
+
+extension TTLCacheState: Sendable where Owner: Sendable, Key: Sendable, Value: Sendable {}
+extension TTLCacheState.Address: Sendable where Owner: Sendable, Key: Sendable {}
+extension TTLCacheState.Entry: Sendable where Value: Sendable {}
+extension TTLCacheState.Lookup: Sendable where Value: Sendable {}

@@ -1,0 +1,98 @@
+import Troupe
+
+/// What became of one attempt of a job on a connection thread, as the pool actor needs to
+/// know it (the caller learns its own typed result directly from the thread).
+enum JobOutcome: Sendable {
+    /// The body returned; the caller has its value.
+    case succeeded
+    /// The body (or opening the connection) failed; the caller has the error.
+    case failed(DatabaseError)
+    /// A retryable failure the caller has not been told about: the pool may run the job
+    /// again after a backoff, or fail it with this error.
+    case retry(DatabaseError)
+    /// The caller had given up (cancelled) before the job ran; nothing was run.
+    case abandoned
+}
+
+/// A unit of work waiting for, or running on, a pooled connection: the type-erased side the
+/// pool actor handles. ``PoolRequest`` is the one implementation.
+protocol PoolJob: AnyObject, Sendable {
+    /// When the caller asked (for the wait-time histogram).
+    var submittedAt: ClockInstant { get }
+    /// When the caller stops waiting for a connection (and for retries).
+    var deadline: ClockInstant { get }
+    /// True when running it again after a transient failure is safe (an idempotent
+    /// statement, or a whole transaction).
+    var retryable: Bool { get }
+    /// True once the caller has its result (or gave up before the job started): the pool
+    /// skips it.
+    var isFinished: Bool { get }
+    /// Runs the job on the connection thread that owns `session`. With `mayRetry`, a
+    /// retryable failure is returned as ``JobOutcome/retry(_:)`` without telling the caller.
+    func run(on session: ConnectionSession, mayRetry: Bool) -> JobOutcome
+    /// Fails the job with `error` (deadline, full queue, open breaker, stopped pool);
+    /// false if the caller already had a result or had given up.
+    @discardableResult
+    func fail(_ error: DatabaseError) -> Bool
+}
+
+/// A caller's request for a connection: its body, typed result and deadline.
+final class PoolRequest<Value: Sendable>: PoolJob {
+    let submittedAt: ClockInstant
+    let deadline: ClockInstant
+    let retryable: Bool
+    private let body: @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
+    let reply = OneShot<Result<Value, DatabaseError>>()
+
+    init(
+        submittedAt: ClockInstant,
+        deadline: ClockInstant,
+        retryable: Bool,
+        body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
+    ) {
+        self.submittedAt = submittedAt
+        self.deadline = deadline
+        self.retryable = retryable
+        self.body = body
+    }
+
+    deinit {
+        // The last reference went away without an outcome: the message carrying the request
+        // was lost (the pool actor failed while handling it). The caller, which holds only
+        // the reply, must not wait forever.
+        reply.finish(.failure(DatabaseError(
+            .unavailable, reason: "the request was lost: the connection pool failed or stopped before running it",
+            remedy: "The pool restarts under its supervisor: retry the request."
+        )))
+    }
+
+    var isFinished: Bool { reply.isFinished }
+
+    func run(on session: ConnectionSession, mayRetry: Bool) -> JobOutcome {
+        // From here on the caller waits for this outcome, even if it is cancelled.
+        guard reply.claim() else { return .abandoned }
+        let result: Result<Value, DatabaseError>
+        do throws(DatabaseError) {
+            let connection = try session.open()
+            result = .success(try body(connection))
+        } catch {
+            result = .failure(error)
+        }
+        session.cleanUp()
+        switch result {
+        case .success:
+            reply.finish(result)
+            return .succeeded
+        case .failure(let error) where error.isRetryable && mayRetry:
+            return .retry(error)
+        case .failure(let error):
+            reply.finish(result)
+            return .failed(error)
+        }
+    }
+
+    @discardableResult
+    func fail(_ error: DatabaseError) -> Bool {
+        reply.finish(.failure(error))
+    }
+}

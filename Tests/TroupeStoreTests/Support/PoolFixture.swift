@@ -52,18 +52,29 @@ struct PoolFixture: Sendable {
         await system.shutdown()
     }
 
-    /// The pool's counters once `condition` holds for them (polled: counters have no event).
+    /// The pool's counters once `condition` holds for them.
     @discardableResult
     func metrics(when description: String, _ condition: @escaping @Sendable (PoolMetrics) -> Bool) async throws -> PoolMetrics {
-        let deadline = ContinuousClock.now.advanced(by: TestDefaults.timeout)
-        while true {
-            let metrics = try await pool.metrics()
-            if condition(metrics) { return metrics }
-            if ContinuousClock.now >= deadline {
-                throw HarnessError("timed out waiting for \(description); pool metrics: \(metrics)")
-            }
-            await Task.yield()
+        try await poll(description, { try await pool.metrics() }, until: condition)
+    }
+}
+
+/// Reads `read` until `condition` holds for what it returns, yielding in between; fails
+/// after the test kit's real-time bound. For counters, which no event announces.
+@discardableResult
+func poll<Value>(
+    _ description: String,
+    _ read: () async throws -> Value,
+    until condition: (Value) -> Bool
+) async throws -> Value {
+    let deadline = ContinuousClock.now.advanced(by: TestDefaults.timeout)
+    while true {
+        let value = try await read()
+        if condition(value) { return value }
+        if ContinuousClock.now >= deadline {
+            throw HarnessError("timed out waiting for \(description); last seen: \(value)")
         }
+        await Task.yield()
     }
 }
 

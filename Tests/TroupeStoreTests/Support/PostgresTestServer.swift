@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import TroupeStore
 
 /// A throwaway PostgreSQL server for the test process, started on first use.
@@ -21,7 +22,7 @@ import TroupeStore
 /// tests, whenever they end.
 final class PostgresTestServer: Sendable {
     /// The server's URL (superuser `troupe`, database `postgres`), or why there is none.
-    static let shared: Result<PostgresTestServer, HarnessError> = Result { () throws(HarnessError) in try PostgresTestServer() }
+    static let shared: Result<PostgresTestServer, HarnessError> = Result { () throws(HarnessError) in try PostgresTestServer(stopAtExit: true) }
 
     /// The base URL for tests: `TROUPE_TEST_POSTGRES_URL`, or the throwaway server's.
     static func baseURL() throws(HarnessError) -> String {
@@ -31,13 +32,29 @@ final class PostgresTestServer: Sendable {
         return try shared.get().url
     }
 
-    let url: String
-    private let watcher: ChildProcess
-    /// The write end of the watcher's pipe; closing it stops the server.
-    private let controlDescriptor: Int32
-    private let directory: String
+    /// A server of its own for a test that stops and starts it (an outage), so that other
+    /// tests running meanwhile are unaffected. The caller ends it with ``shutDown()``; if
+    /// the test process ends first, its watcher stops it anyway.
+    static func dedicated() throws(HarnessError) -> PostgresTestServer {
+        try PostgresTestServer(stopAtExit: false)
+    }
 
-    private init() throws(HarnessError) {
+    /// A running watcher (and, through it, PostgreSQL).
+    private struct Running: Sendable {
+        let watcher: ChildProcess
+        /// The write end of the watcher's pipe; closing it stops the server.
+        let control: Int32
+    }
+
+    let url: String
+    private let binaries: Binaries
+    private let account: Account?
+    private let directory: String
+    private let port: Int
+    /// nil while PostgreSQL is stopped (``stopPostgres()``) or after ``shutDown()``.
+    private let running: Mutex<Running?>
+
+    private init(stopAtExit: Bool) throws(HarnessError) {
         let binaries = try Self.findBinaries()
         let account = try Self.serverAccount()
         let directory = try Self.makeDirectory(owner: account)
@@ -58,10 +75,12 @@ final class PostgresTestServer: Sendable {
             switch Self.waitUntilAccepting(url: url, watcher: watcher, directory: directory) {
             case .accepting:
                 self.url = url
-                self.watcher = watcher
-                self.controlDescriptor = control
+                self.binaries = binaries
+                self.account = account
                 self.directory = directory
-                atexit { PostgresTestServer.stopShared() }
+                self.port = port
+                self.running = Mutex(Running(watcher: watcher, control: control))
+                if stopAtExit { atexit { PostgresTestServer.stopShared() } }
                 return
             case .exited(let failure) where attempt < 3 && failure.description.contains("could not bind"):
                 // The free port was taken between probing it and the server binding it:
@@ -82,23 +101,65 @@ final class PostgresTestServer: Sendable {
     /// Stops the shared server if it was started (the `atexit` hook).
     private static func stopShared() {
         guard case .success(let server) = shared else { return }
-        server.stop()
+        server.shutDown()
     }
 
     /// Closes the watcher's pipe and waits (bounded) until PostgreSQL stopped and the
-    /// directory is gone.
-    private func stop() {
-        close(controlDescriptor)
+    /// directory is gone. A server stopped with ``stopPostgres()`` only loses its directory.
+    func shutDown() {
+        guard let running = running.withLock({ $0.take() }) else {
+            _ = try? ChildProcess.run(["rm", "-rf", directory])
+            return
+        }
+        close(running.control)
+        guard Self.waitForExit(of: running.watcher) else {
+            writeError("PostgreSQL test server in \(directory) did not stop within 10 s; it will stop when its watcher notices")
+            return
+        }
+    }
+
+    /// Stops PostgreSQL as an outage would (fast shutdown: sessions are cut), keeping its
+    /// data and port for ``startPostgres()``. Returns once the server has exited.
+    func stopPostgres() throws(HarnessError) {
+        guard let running = running.withLock({ $0.take() }) else { return }
+        // The postmaster's pid is the first line of postmaster.pid. Ending postgres itself
+        // (not closing the pipe) makes the watcher exit and keep the directory.
+        let pidFile = "\(directory)/data/postmaster.pid"
+        guard let pid = Self.readTail(pidFile).split(separator: "\n").first.flatMap({ pid_t(String($0)) }), kill(pid, SIGINT) == 0 else {
+            close(running.control)
+            throw HarnessError("cannot stop PostgreSQL: no live postmaster in \(pidFile)")
+        }
+        let exited = Self.waitForExit(of: running.watcher)
+        close(running.control)
+        guard exited else { throw HarnessError("PostgreSQL in \(directory) did not stop within 10 s of SIGINT") }
+    }
+
+    /// Starts PostgreSQL again on the same data and port, and waits until it accepts
+    /// connections.
+    func startPostgres() throws(HarnessError) {
+        let (watcher, control) = try Self.startWatcher(binaries: binaries, account: account, directory: directory, port: port)
+        switch Self.waitUntilAccepting(url: url, watcher: watcher, directory: directory) {
+        case .accepting:
+            running.withLock { $0 = Running(watcher: watcher, control: control) }
+        case .exited(let failure), .timedOut(let failure):
+            close(control)
+            _ = watcher.waitForExit()
+            throw failure
+        }
+    }
+
+    /// Polls (every 10 ms, at most 10 s) until `watcher` has exited.
+    private static func waitForExit(of watcher: ChildProcess) -> Bool {
         for _ in 0..<1_000 {
-            if watcher.exitCodeIfEnded() != nil { return }
+            if watcher.exitCodeIfEnded() != nil { return true }
             usleep(10_000)
         }
-        writeError("PostgreSQL test server in \(directory) did not stop within 10 s; it will stop when its watcher notices")
+        return false
     }
 
     // MARK: - Steps
 
-    private struct Binaries {
+    private struct Binaries: Sendable {
         let initdb: String
         let postgres: String
     }
@@ -124,7 +185,7 @@ final class PostgresTestServer: Sendable {
     }
 
     /// An OS account to run the server as.
-    private struct Account {
+    private struct Account: Sendable {
         let name: String
         let uid: uid_t
         let gid: gid_t

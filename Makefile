@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE := -c release
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all build test test-tsan bench bench-runtime run deps clean help
+.PHONY: all build test test-tsan bench bench-runtime bench-store run deps clean help
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "make test-tsan     the test suite under ThreadSanitizer"
 	@echo "make bench         every benchmark (release)"
 	@echo "make bench-runtime the actor runtime benchmarks (release)"
+	@echo "make bench-store   the storage benchmarks (release; starts a throwaway PostgreSQL)"
 
 # System packages the project needs, installed with apt-get when missing and running as root:
 # the C libraries behind the storage shims (sqlite3, libpq) and crypt(3), and the PostgreSQL
@@ -46,19 +47,26 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# A hung test must fail the run, not stall CI: the whole suite is bounded.
+TEST_TIMEOUT ?= 1200
+
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	timeout --kill-after=30 $(TEST_TIMEOUT) $(SWIFT) test --skip-build
 
 # ThreadSanitizer: its own scratch path so it never invalidates the normal build.
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_SCRATCH)
 
-bench: bench-runtime
+bench: bench-runtime bench-store
 
 bench-runtime: deps
 	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
 	$(SWIFT) run $(RELEASE) --skip-build TroupeBenchmarks runtime
+
+bench-store: deps
+	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
+	$(SWIFT) run $(RELEASE) --skip-build TroupeBenchmarks store
 
 run: deps
 	$(SWIFT) run $(RELEASE) EmbeddedShop

@@ -124,7 +124,9 @@ final class SharedCount: Sendable {
         let metrics = keyed.metrics
         #expect(metrics.liveHighWaterMark <= cap)
         #expect(metrics.cells <= cap)
-        #expect(metrics.spawned == keys)
+        // A key whose new actor was evicted before its first message arrived gets a
+        // successor that receives it: at least one actor per key, each message once.
+        #expect(metrics.spawned >= keys)
         #expect(metrics.evicted >= keys - cap)
         #expect(system.deadLetters.total == 0)
         await system.shutdown()

@@ -262,6 +262,9 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             faultCountdown -= 1
             if faultCountdown == 0 { return .failed(InjectedFault(path: path)) }
         }
+        var report = BatchReport()
+        report.handled = 1
+        defer { publishReport(report) }
         do {
             try await behavior.receive(message, context: context)
             return nil

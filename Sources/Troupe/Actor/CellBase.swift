@@ -159,18 +159,22 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     // MARK: System lane
 
     /// Enqueues a system message; never blocked by a full user lane. Messages to a
-    /// terminated cell are discarded, except that a stop is harmless there anyway.
+    /// terminated cell are discarded, except that a command fails at once (its caller is
+    /// waiting for the answer).
     @usableFromInline
     func enqueueSystem(_ message: SystemMessage) {
-        let wake: UnsafeContinuation<Void, Never>? = lock.withLock {
-            if state == .terminated { return nil }
+        let (accepted, wake): (Bool, UnsafeContinuation<Void, Never>?) = lock.withLock {
+            if state == .terminated { return (false, nil) }
             systemQueue.append(message)
             systemPending.store(true, ordering: .releasing)
             let waiting = consumer
             consumer = nil
-            return waiting
+            return (true, waiting)
         }
         wake?.resume()
+        if !accepted, case .command(let command) = message {
+            command.completion.fail(ActorSystemError.stopped(path))
+        }
     }
 
     @usableFromInline

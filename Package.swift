@@ -18,6 +18,8 @@ let package = Package(
         .target(name: "Troupe", swiftSettings: strict),
         .target(name: "TroupeTesting", dependencies: ["Troupe"], swiftSettings: strict),
         .testTarget(name: "TroupeTests", dependencies: ["Troupe", "TroupeTesting"], swiftSettings: strict),
+        // A program that embeds the runtime in a small service (`make run` until the server exists).
+        .executableTarget(name: "EmbeddedShop", dependencies: ["Troupe"], path: "Examples/EmbeddedShop", swiftSettings: strict),
         // Release-mode benchmarks with peers measured in the same run (`make bench`).
         .executableTarget(name: "TroupeBenchmarks", dependencies: ["Troupe"], swiftSettings: strict),
         // Storage: C shims over the system's sqlite3 and libpq (no pkgConfig: a fresh machine may

@@ -22,6 +22,14 @@ final class BlockBinding<Message: Sendable>: Sendable {
         current.withLock { $0 }
     }
 
+    /// Hands `message` to the actor on its system lane: never refused by a full mailbox,
+    /// never waiting, handled before user messages. Only for control messages that are few
+    /// by construction (at most one per subscription, say), never for requests. Does
+    /// nothing before the spec is placed.
+    func deliverReliably(_ message: Message) {
+        ref?.cell.enqueueSystem(.deliver(message))
+    }
+
     /// Makes the spec that places a behavior made by `factory` in a tree under `name`, and
     /// binds this façade to its cell when the cell is created.
     func childSpec<B: Behavior>(

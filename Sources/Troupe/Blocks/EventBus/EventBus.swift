@@ -1,0 +1,162 @@
+/// Publish/subscribe by topic between actors, with a bounded queue and an overflow policy
+/// per subscriber.
+///
+/// ```swift
+/// let bus = EventBus<String, ChatEvent>()
+/// try await system.start(bus, name: "bus")
+/// try await bus.subscribe(roomActor, to: "room:lobby", queue: .init(capacity: 256, overflow: .dropOldest))
+/// try await bus.subscribe(auditLog, to: "room:lobby", queue: .init(capacity: 1_024, overflow: .blockPublisher(timeout: .seconds(1))))
+/// await bus.publish(.posted(message), to: "room:lobby")
+/// ```
+///
+/// It prevents the unbounded event queue of the problem reports: one slow consumer made
+/// the shared queue (and the process) grow without limit and delayed every other consumer.
+/// Here each subscriber has its own queue, so a slow subscriber only ever costs its own
+/// queue's memory, and delays nobody unless its policy is to block the publisher.
+///
+/// # Delivery
+/// Each subscription's queue is a small forwarder actor (a child of the bus actor) whose
+/// bounded mailbox applies the subscription's ``SubscriberQueue/Overflow`` policy, and
+/// which hands events on to the subscriber's own mailbox in order, waiting for room there.
+/// Publishers put events straight into those queues: events never pass through the bus
+/// actor, which only manages subscriptions. The events one publisher publishes to a topic
+/// reach each subscriber in publication order (minus the ones its policy drops); the
+/// interleaving of two publishers may differ between subscribers.
+///
+/// # Bounds
+/// Per subscriber: its queue's capacity, plus one event being handed on, plus its own
+/// mailbox. Queue depth, high-water mark and drops per subscriber are in ``metrics()``.
+/// Subscriptions end when the subscriber stops (death watch), on ``unsubscribe(_:)``, or
+/// (policy `disconnect`) when its queue overflows; nothing outlives its subscriber. A
+/// restart of the bus actor ends every subscription.
+///
+/// # Concurrency contract
+/// `Sendable`; every method may be called from any task. ``publish(_:to:)`` may suspend
+/// (only for `blockPublisher` subscribers, up to their timeout); ``tryPublish(_:to:)`` never
+/// does (for `blockPublisher` subscribers a full queue then drops the event).
+public final class EventBus<Topic: Hashable & Sendable, Event: Sendable>: BuildingBlock {
+    /// The bus actor's mailbox (subscription requests; events never go there).
+    public let mailbox: MailboxConfiguration
+    /// Deadline of each question to the bus actor; nil: the system's ask timeout.
+    public let askTimeout: Duration?
+    private let binding = BlockBinding<EventBusMessage<Topic, Event>>()
+    private let routes = BusRoutes<Topic, Event>()
+
+    /// A bus to place in a tree with ``childSpec(_:restart:)``.
+    public init(mailbox: MailboxConfiguration = .buildingBlockDefault, askTimeout: Duration? = nil) {
+        self.mailbox = mailbox
+        self.askTimeout = askTimeout
+    }
+
+    public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
+        let routes = self.routes
+        return try binding.childSpec(name, mailbox: mailbox, restart: restart) {
+            EventBusBehavior<Topic, Event>(routes: routes)
+        }
+    }
+
+    // MARK: Subscribing
+
+    /// Subscribes `subscriber` to `topic`: from now on it receives `transform(event)` for
+    /// every event published to the topic, through a queue shaped by `queue`.
+    ///
+    /// The subscriber's own mailbox should use the `suspend` policy, so that the bus's
+    /// queue, not the mailbox, decides what a full subscriber loses.
+    @discardableResult
+    public nonisolated(nonsending) func subscribe<Message: Sendable>(
+        _ subscriber: ActorRef<Message>,
+        to topic: Topic,
+        queue: SubscriberQueue,
+        as transform: @escaping @Sendable (Event) -> Message
+    ) async throws(EventBusError) -> BusSubscription<Topic> {
+        let request = SubscribeRequest<Topic, Event>(
+            topic: topic, queue: queue, subscriber: subscriber.path,
+            deliver: { event in await subscriber.send(transform(event)) },
+            watch: { context in context.watch(subscriber) },
+            unwatch: { context in context.unwatch(subscriber) }
+        )
+        return try await ask { .subscribe(request, $0) }
+    }
+
+    /// Subscribes `subscriber`, which takes the bus's events as its messages, to `topic`.
+    @discardableResult
+    public nonisolated(nonsending) func subscribe(
+        _ subscriber: ActorRef<Event>,
+        to topic: Topic,
+        queue: SubscriberQueue
+    ) async throws(EventBusError) -> BusSubscription<Topic> {
+        try await subscribe(subscriber, to: topic, queue: queue, as: { $0 })
+    }
+
+    /// Ends a subscription; events still queued for it are discarded. Returns false if it
+    /// had already ended.
+    @discardableResult
+    public nonisolated(nonsending) func unsubscribe(_ subscription: BusSubscription<Topic>) async throws(EventBusError) -> Bool {
+        try await ask { .unsubscribe(id: subscription.id, $0) }
+    }
+
+    // MARK: Publishing
+
+    /// Publishes `event` to every subscriber of `topic`, each as its queue's policy says;
+    /// waits (up to their timeouts) for `blockPublisher` subscribers with a full queue.
+    @discardableResult
+    public nonisolated(nonsending) func publish(_ event: Event, to topic: Topic) async -> PublishReport {
+        var report = PublishReport()
+        for route in routes.routes(for: topic) where !route.isEnded {
+            let outcome: SendOutcome = switch route.queue.overflow {
+            case .blockPublisher: await route.forwarder.send(.event(event))
+            case .dropOldest, .dropNewest, .disconnect: route.forwarder.trySend(.event(event))
+            }
+            tally(outcome, of: route, into: &report)
+        }
+        return report
+    }
+
+    /// Publishes `event` without ever waiting: like ``publish(_:to:)``, except that a
+    /// `blockPublisher` subscriber with a full queue loses the event.
+    @discardableResult
+    public func tryPublish(_ event: Event, to topic: Topic) -> PublishReport {
+        var report = PublishReport()
+        for route in routes.routes(for: topic) where !route.isEnded {
+            tally(route.forwarder.trySend(.event(event)), of: route, into: &report)
+        }
+        return report
+    }
+
+    private func tally(_ outcome: SendOutcome, of route: BusRoute<Event>, into report: inout PublishReport) {
+        switch outcome {
+        case .enqueued:
+            report.queued += 1
+        case .full where route.queue.overflow == .disconnect:
+            // The first publisher to see it ends the route and tells the bus actor, on its
+            // system lane (never refused): one notice per subscription at most.
+            if route.end() {
+                report.disconnected += 1
+                binding.deliverReliably(.disconnect(id: route.id))
+            }
+        case .full, .dropped, .timedOut:
+            report.dropped += 1
+        case .stopped, .cancelled:
+            // The subscription is ending (its forwarder stopped) or the publisher gave up.
+            break
+        }
+    }
+
+    // MARK: Introspection
+
+    /// Every subscription's queue depth and drops, and why subscriptions ended.
+    public nonisolated(nonsending) func metrics() async throws(EventBusError) -> EventBusMetrics {
+        try await ask { .metrics($0) }
+    }
+
+    private nonisolated(nonsending) func ask<Reply: Sendable>(
+        _ makeRequest: (ReplyTo<Reply>) -> EventBusMessage<Topic, Event>
+    ) async throws(EventBusError) -> Reply {
+        guard let ref = binding.ref else { throw .notStarted }
+        do {
+            return try await ref.ask(timeout: askTimeout, makeRequest)
+        } catch {
+            throw .unavailable(error)
+        }
+    }
+}

@@ -1,0 +1,260 @@
+import Testing
+@testable import Troupe
+import TroupeTesting
+
+@Suite struct EventBusTests {
+    /// Checks that it receives 0, 1, 2, ... and reports when it has seen `target` events.
+    struct InOrder: Behavior {
+        let target: Int
+        let finished: TestProbe<String>
+        var expected = 0
+        var outOfOrder = 0
+
+        mutating func receive(_ value: Int, context: ActorContext<Int>) async throws {
+            if value != expected { outOfOrder += 1 }
+            expected = value + 1
+            if expected == target { finished.record("\(context.path.name): \(target) in order, \(outOfOrder) out of order") }
+        }
+    }
+
+    /// Records each event; holds the first one until `release` opens; stops on -1.
+    struct Slow: Behavior {
+        let release: Latch
+        let seen: TestProbe<Int>
+        var first = true
+
+        mutating func receive(_ value: Int, context: ActorContext<Int>) async throws {
+            if value == -1 {
+                context.stop()
+                return
+            }
+            seen.record(value)
+            if first {
+                first = false
+                await release.wait()
+            }
+        }
+    }
+
+    /// Publishes 0..<count to a topic from inside the actor system, as a service would.
+    struct Publisher: Behavior {
+        let bus: EventBus<String, Int>
+
+        func receive(_ message: (count: Int, topic: String, done: ReplyTo<Void>), context: ActorContext<(count: Int, topic: String, done: ReplyTo<Void>)>) async throws {
+            for value in 0..<message.count {
+                await bus.publish(value, to: message.topic)
+            }
+            message.done.reply(())
+        }
+    }
+
+    private func startBus(clock: ManualClock = ManualClock()) async throws -> (ActorSystem, EventBus<String, Int>) {
+        let system = try ActorSystem.forTesting(clock: clock)
+        let bus = EventBus<String, Int>()
+        try await system.start(.supervisor("services", SupervisorSpec(children: [bus.childSpec("bus")])))
+        return (system, bus)
+    }
+
+    // MARK: A subscriber that never drains
+
+    @Test func aNeverDrainingSubscriberStaysWithinItsQueueWhileOthersGetEverythingInOrder() async throws {
+        let (system, bus) = try await startBus()
+        let events = 1_000_000
+        let release = Latch()
+        let seen = TestProbe<Int>()
+        let finished = TestProbe<String>()
+        // Its own mailbox: 4 events, taken one at a time.
+        let stuck = try await system.spawn("stuck", mailbox: mailbox(4, batch: 1)) { Slow(release: release, seen: seen) }
+        let first = try await system.spawn("first", mailbox: mailbox(1_024)) { InOrder(target: events, finished: finished) }
+        let second = try await system.spawn("second", mailbox: mailbox(1_024)) { InOrder(target: events, finished: finished) }
+        let lossless = try SubscriberQueue(capacity: 1_024, overflow: .blockPublisher(timeout: .seconds(60)))
+        let stuckSubscription = try await bus.subscribe(stuck, to: "ticks", queue: SubscriberQueue(capacity: 16, overflow: .dropOldest))
+        try await bus.subscribe(first, to: "ticks", queue: lossless)
+        try await bus.subscribe(second, to: "ticks", queue: lossless)
+
+        let publisher = try await system.spawn("publisher", mailbox: mailbox(1)) { Publisher(bus: bus) }
+        try await publisher.ask(timeout: .seconds(600)) { (events, "ticks", $0) }
+        let reports = [try await finished.next(), try await finished.next()].sorted()
+        #expect(reports == ["first: \(events) in order, 0 out of order", "second: \(events) in order, 0 out of order"])
+
+        let metrics = try await bus.metrics()
+        let queue = try #require(metrics.subscribers.first { $0.id == stuckSubscription.id })
+        #expect(queue.depth == 16)
+        #expect(queue.highWaterMark == 16, "never more than its queue")
+        // Held besides the queue: one event in the stuck handler, four in its mailbox, one
+        // being handed on. Everything else was dropped, and counted.
+        #expect(queue.dropped == events - 16 - 1 - 4 - 1)
+        #expect(stuck.metrics.highWaterMark == 4)
+        _ = try await seen.next()
+        try seen.expectNoPendingEvents()
+        release.open()
+        await system.shutdown()
+    }
+
+    // MARK: Each policy at its edge
+
+    /// Fills `slow`'s pipeline deterministically: event 1 held in its handler, 2 in its
+    /// mailbox (capacity 1), 3 being handed on by the forwarder (waiting for room), and the
+    /// bus queue (capacity 2) empty. Returns the subscriber and its forwarder (its queue).
+    private func fillPipeline(
+        _ system: ActorSystem, _ bus: EventBus<String, Int>, overflow: SubscriberQueue.Overflow, seen: TestProbe<Int>, release: Latch
+    ) async throws -> (ActorRef<Int>, ActorRef<ForwarderMessage<Int>>) {
+        let slow = try await system.spawn("slow", mailbox: mailbox(1, batch: 1)) { Slow(release: release, seen: seen) }
+        let subscription = try await bus.subscribe(slow, to: "t", queue: SubscriberQueue(capacity: 2, overflow: overflow))
+        let forwarder = try #require(system.lookup(ActorPath("/root/services/bus/subscriber-\(subscription.id)")!, as: ForwarderMessage<Int>.self))
+        #expect(await bus.publish(1, to: "t").queued == 1)
+        #expect(try await seen.next() == 1)
+        await bus.publish(2, to: "t")
+        try await eventually("2 waits in the subscriber's mailbox") { slow.metrics.mailboxDepth == 1 }
+        await bus.publish(3, to: "t")
+        try await eventually("3 waits for room") { slow.metrics.suspendedSenders == 1 }
+        #expect(forwarder.metrics.mailboxDepth == 0)
+        return (slow, forwarder)
+    }
+
+    @Test func dropNewestKeepsTheQueuedEventsAndDropsTheArrivingOnes() async throws {
+        let (system, bus) = try await startBus()
+        let (seen, release) = (TestProbe<Int>(), Latch())
+        let (_, forwarder) = try await fillPipeline(system, bus, overflow: .dropNewest, seen: seen, release: release)
+        #expect(await bus.publish(4, to: "t") == PublishReport(queued: 1))
+        #expect(await bus.publish(5, to: "t") == PublishReport(queued: 1))
+        #expect(await bus.publish(6, to: "t") == PublishReport(dropped: 1))
+        #expect(bus.tryPublish(7, to: "t") == PublishReport(dropped: 1))
+        #expect(forwarder.metrics.dropped == 2)
+        release.open()
+        try await seen.expect(sequence: [2, 3, 4, 5])
+        await system.shutdown()
+        try seen.expectNoPendingEvents()
+    }
+
+    @Test func dropOldestMakesRoomForTheLatestEvents() async throws {
+        let (system, bus) = try await startBus()
+        let (seen, release) = (TestProbe<Int>(), Latch())
+        let (_, forwarder) = try await fillPipeline(system, bus, overflow: .dropOldest, seen: seen, release: release)
+        for value in 4...7 {
+            #expect(await bus.publish(value, to: "t") == PublishReport(queued: 1))
+        }
+        #expect(forwarder.metrics.dropped == 2)
+        #expect(forwarder.metrics.highWaterMark == 2)
+        release.open()
+        try await seen.expect(sequence: [2, 3, 6, 7])
+        await system.shutdown()
+        try seen.expectNoPendingEvents()
+    }
+
+    @Test func disconnectEndsTheSubscriptionAtTheFirstOverflow() async throws {
+        let (system, bus) = try await startBus()
+        let (seen, release) = (TestProbe<Int>(), Latch())
+        let (slow, _) = try await fillPipeline(system, bus, overflow: .disconnect, seen: seen, release: release)
+        #expect(await bus.publish(4, to: "t") == PublishReport(queued: 1))
+        #expect(await bus.publish(5, to: "t") == PublishReport(queued: 1))
+        #expect(await bus.publish(6, to: "t") == PublishReport(disconnected: 1))
+        #expect(await bus.publish(7, to: "t") == PublishReport(), "no longer a subscriber")
+        let metrics = try await bus.metrics()
+        #expect(metrics.subscribers.isEmpty)
+        #expect(metrics.disconnected == 1)
+        release.open()
+        // What was being handed on arrives; the queued 4 and 5 were discarded.
+        await slow.send(99)
+        try await seen.expect(sequence: [2, 3, 99])
+        await system.shutdown()
+        try seen.expectNoPendingEvents()
+    }
+
+    @Test func blockPublisherWaitsForRoomUpToItsTimeoutThenDrops() async throws {
+        let clock = ManualClock()
+        let (system, bus) = try await startBus(clock: clock)
+        let (seen, release) = (TestProbe<Int>(), Latch())
+        let (_, forwarder) = try await fillPipeline(
+            system, bus, overflow: .blockPublisher(timeout: .seconds(5)), seen: seen, release: release
+        )
+        #expect(await bus.publish(4, to: "t") == PublishReport(queued: 1))
+        #expect(await bus.publish(5, to: "t") == PublishReport(queued: 1))
+        let blocked = TestProbe<PublishReport>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { blocked.record(await bus.publish(6, to: "t")) }
+            try await eventually("the publisher waits") { forwarder.metrics.suspendedSenders == 1 }
+            clock.advance(by: .seconds(5) - .nanoseconds(1))
+            #expect(blocked.pending.isEmpty, "still waiting just before the timeout")
+            clock.advance(by: .nanoseconds(1))
+            #expect(try await blocked.next() == PublishReport(dropped: 1))
+            try await group.waitForAll()
+        }
+        // With room, a blocked publisher goes on: 7 waits until the subscriber drains.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { blocked.record(await bus.publish(7, to: "t")) }
+            try await eventually("the publisher waits") { forwarder.metrics.suspendedSenders == 1 }
+            release.open()
+            #expect(try await blocked.next() == PublishReport(queued: 1))
+            try await group.waitForAll()
+        }
+        try await seen.expect(sequence: [2, 3, 4, 5, 7])
+        await system.shutdown()
+    }
+
+    // MARK: Subscriptions end with their subscriber
+
+    @Test func aStoppedSubscriberIsRemoved() async throws {
+        let (system, bus) = try await startBus()
+        let (seen, release) = (TestProbe<Int>(), Latch())
+        release.open()
+        let subscriber = try await system.spawn("leaving", mailbox: mailbox(8), restart: .transient) {
+            Slow(release: release, seen: seen)
+        }
+        let onA = try await bus.subscribe(subscriber, to: "a", queue: SubscriberQueue(capacity: 8, overflow: .dropOldest))
+        try await bus.subscribe(subscriber, to: "b", queue: SubscriberQueue(capacity: 8, overflow: .dropOldest))
+        #expect(system.tree().contains("/root/services/bus/subscriber-\(onA.id)"))
+        await bus.publish(1, to: "a")
+        try await seen.expect(1)
+
+        await bus.publish(-1, to: "b")  // the subscriber stops itself
+        #expect("\(await subscriber.termination())" == "normal")
+        var metrics = try await bus.metrics()
+        while metrics.subscriberStopped < 2 {
+            await Task.yield()
+            metrics = try await bus.metrics()
+        }
+        #expect(metrics.subscribers.isEmpty)
+        #expect(await bus.publish(2, to: "a") == PublishReport())
+        try await eventually("its queues are gone") { !system.tree().contains("subscriber-") }
+
+        // Subscribing an actor that has already stopped ends at once as well.
+        let late = try await bus.subscribe(subscriber, to: "a", queue: SubscriberQueue(capacity: 8, overflow: .dropOldest))
+        #expect(late.id > onA.id)
+        metrics = try await bus.metrics()
+        #expect(metrics.subscribers.isEmpty)
+        #expect(metrics.subscriberStopped == 3)
+        await system.shutdown()
+    }
+
+    @Test func unsubscribeTopicsAndTransformedMessages() async throws {
+        enum Inbox: Sendable, Equatable {
+            case tick(Int)
+        }
+        struct Collector: Behavior {
+            let seen: TestProbe<String>
+            func receive(_ message: Inbox, context: ActorContext<Inbox>) async throws {
+                seen.record("\(context.path.name) \(message)")
+            }
+        }
+        let (system, bus) = try await startBus()
+        let seen = TestProbe<String>()
+        let x = try await system.spawn("x", mailbox: mailbox(8)) { Collector(seen: seen) }
+        let queue = try SubscriberQueue(capacity: 8, overflow: .blockPublisher(timeout: .seconds(1)))
+        let subscription = try await bus.subscribe(x, to: "red", queue: queue, as: Inbox.tick)
+        await bus.publish(1, to: "blue")
+        await bus.publish(2, to: "red")
+        try await seen.expect("x tick(2)")
+        #expect(try await bus.unsubscribe(subscription))
+        #expect(try await bus.unsubscribe(subscription) == false)
+        #expect(await bus.publish(3, to: "red") == PublishReport())
+        #expect(try await bus.metrics().unsubscribed == 1)
+        await system.shutdown()
+        try seen.expectNoPendingEvents()
+    }
+
+    @Test func invalidQueuesAreConfigurationErrors() {
+        #expect(throws: ConfigurationError.self) { try SubscriberQueue(capacity: 0, overflow: .dropOldest) }
+        #expect(throws: ConfigurationError.self) { try SubscriberQueue(capacity: 1, overflow: .blockPublisher(timeout: .zero)) }
+    }
+}

@@ -413,9 +413,9 @@ final class Gate: Sendable {
 }
 
 /// A mutable holder for the current round's gate.
+// Unchecked Sendable: written only between rounds, before the token is sent; every
+// read happens after the token passed through mailbox locks that order it.
 final class GateBox: @unchecked Sendable {
-    // @unchecked Sendable: written only between rounds, before the token is sent; every
-    // read happens after the token passed through mailbox locks that order it.
     var current = Gate()
 }
 

@@ -6,8 +6,8 @@ import Troupe
 ///
 /// # Thread safety
 /// All members may be called from any thread or task.
+// Unchecked Sendable: `isOpen`, `waiters` and `waiting` are guarded by `lock`.
 public final class Latch: @unchecked Sendable {
-    // @unchecked Sendable: `isOpen`, `waiters` and `waiting` are guarded by `lock`.
     private let lock = Lock()
     private var isOpen = false
     private var waiters: [CheckedContinuation<Void, Never>] = []

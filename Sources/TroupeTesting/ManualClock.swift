@@ -18,8 +18,8 @@ public import Troupe
 ///
 /// # Thread safety
 /// All members may be called from any thread.
+// Unchecked Sendable: `current`, `heap` and `waiters` are guarded by `lock`.
 public final class ManualClock: ActorClock, @unchecked Sendable {
-    // @unchecked Sendable: `current`, `heap` and `waiters` are guarded by `lock`.
     private let lock = Lock()
     private var current: ClockInstant
     private var heap = TimerHeap()

@@ -39,8 +39,8 @@ func withRealTimeLimit<Value: Sendable>(
 }
 
 /// Who won between a body finishing and its time limit.
+// Unchecked Sendable: `state` is guarded by `lock`.
 private final class Outcome<Value>: @unchecked Sendable {
-    // @unchecked Sendable: `state` is guarded by `lock`.
     private let lock = Lock()
     private var state = 0  // 0 running, 1 finished, 2 timed out
 

@@ -18,8 +18,8 @@ public import Troupe
 ///
 /// # Thread safety
 /// All members may be called from any thread or task.
+// Unchecked Sendable: `queue`, `history` and `waiter` are guarded by `lock`.
 public final class TestProbe<Event: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `queue`, `history` and `waiter` are guarded by `lock`.
     private let lock = Lock()
     private var queue: [Event] = []
     private var history: [Event] = []

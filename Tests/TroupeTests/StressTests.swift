@@ -5,8 +5,8 @@ import TroupeTesting
 
 /// Counts send outcomes from many tasks. (The runtime's pthread `Lock`, not `Mutex`:
 /// ThreadSanitizer on Linux does not model `Mutex` and would report false races.)
+// Unchecked Sendable: `storage` is only accessed under `lock`.
 final class OutcomeTally: @unchecked Sendable {
-    // @unchecked Sendable: `storage` is only accessed under `lock`.
     private let lock = Lock()
     private var storage: [SendOutcome: Int] = [:]
     func add(_ outcome: SendOutcome) { lock.withLock { storage[outcome, default: 0] += 1 } }

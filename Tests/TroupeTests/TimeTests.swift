@@ -5,9 +5,9 @@ import TroupeTesting
 
 @Suite struct TimeTests {
     /// Records (name, now-at-firing) for timers fired by a clock.
+    // Unchecked Sendable: `entries` is only accessed under `lock` (a pthread lock,
+    // which ThreadSanitizer understands, unlike `Mutex`).
     final class FiringLog: @unchecked Sendable {
-        // @unchecked Sendable: `entries` is only accessed under `lock` (a pthread lock,
-        // which ThreadSanitizer understands, unlike `Mutex`).
         private let lock = Lock()
         private var entries: [String] = []
         func add(_ entry: String) { lock.withLock { entries.append(entry) } }

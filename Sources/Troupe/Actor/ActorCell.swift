@@ -7,10 +7,10 @@
 /// the module that sends or runs the actor; the slow paths (waiting for room, closing)
 /// stay out of line.
 @usableFromInline
+// Unchecked Sendable: `user`, `processed` and `latency` are guarded by `lock`;
+// `leftovers` and `admittedScratch` are owned by the current incarnation's task
+// (incarnations of one cell never overlap: the next starts after the previous ended).
 class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
-    // @unchecked Sendable: `user`, `processed` and `latency` are guarded by `lock`;
-    // `leftovers` and `admittedScratch` are owned by the current incarnation's task
-    // (incarnations of one cell never overlap: the next starts after the previous ended).
 
     /// `@exclusivity(unchecked)` here and below: guarded by `lock` (or owned by the one
     /// running incarnation), so the dynamic exclusivity check is redundant on the hot path.

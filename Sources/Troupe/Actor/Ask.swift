@@ -121,25 +121,28 @@ final class ReplyChannel<Value: Sendable>: Sendable {
 /// The asker's side of one request: its continuation, the outcome, its deadline (it is a
 /// node of the system's deadline lanes) and its cancellation hook.
 ///
-/// Exactly one of reply, failure, deadline, cancellation or abandonment wins; the state
-/// transitions are `pending → waiting(continuation) → finished` or
-/// `pending → finished` (a reply that beats the asker's suspension).
+/// Exactly one of reply, failure, deadline, cancellation or abandonment wins. Two atomics,
+/// no lock:
+/// - `claimed` elects the one finisher (compare-exchange false → true); only it writes
+///   `result`.
+/// - `phase` orders the hand-over: `pending` → `waiting` (the asker stored its
+///   continuation, then published it) or `pending` → `finished` (the finisher stored the
+///   result, then published it). Whoever comes second reads what the other published:
+///   the asker resumes itself with the result, or the finisher resumes the asker.
 @usableFromInline
+// Unchecked Sendable: `result` is written once by the elected finisher before `phase` is
+// published with release ordering and read only after an acquiring read of `phase`;
+// `continuation` likewise in the other direction. `timeout` is immutable.
 final class PendingReply<Value: Sendable>: WaitNode, @unchecked Sendable {
-    // @unchecked Sendable: `state` is only accessed under `lock`; `finished` is atomic;
-    // `timeout` is immutable.
-    @usableFromInline
-    enum State {
-        case pending
-        case waiting(UnsafeContinuation<Result<Value, AskError>, Never>)
-        case finished(Result<Value, AskError>)
-    }
+    @usableFromInline static var pending: Int { 0 }
+    @usableFromInline static var waiting: Int { 1 }
+    @usableFromInline static var finished: Int { 2 }
 
-    @usableFromInline let lock = Lock()
-    /// `@exclusivity(unchecked)`: guarded by `lock`.
-    @usableFromInline @exclusivity(unchecked) var state = State.pending
+    private let claimed = Atomic<Bool>(false)
+    private let phase = Atomic<Int>(0)
+    @usableFromInline @exclusivity(unchecked) var result: Result<Value, AskError>?
+    @usableFromInline @exclusivity(unchecked) var continuation: UnsafeContinuation<Result<Value, AskError>, Never>?
     @usableFromInline let timeout: Duration
-    private let finished = Atomic<Bool>(false)
 
     @inlinable
     init(timeout: Duration) {
@@ -147,46 +150,46 @@ final class PendingReply<Value: Sendable>: WaitNode, @unchecked Sendable {
         super.init()
     }
 
-    /// True once an outcome is recorded (a relaxed read for the reply channel's release).
+    /// True once an outcome is recorded (the reply channel's release checks it first).
     @usableFromInline
-    var isFinished: Bool { finished.load(ordering: .acquiring) }
+    var isFinished: Bool { claimed.load(ordering: .acquiring) }
 
+    /// Wins the right to record the outcome; false if someone else already did.
     @usableFromInline
-    func markFinished() { finished.store(true, ordering: .releasing) }
+    func claim() -> Bool {
+        claimed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Publishes that the result is stored; returns the previous phase.
+    @usableFromInline
+    func publishFinished() -> Int {
+        phase.exchange(Self.finished, ordering: .acquiringAndReleasing)
+    }
+
+    /// Publishes that the continuation is stored; false if the result came first.
+    @usableFromInline
+    func publishWaiting() -> Bool {
+        phase.compareExchange(expected: Self.pending, desired: Self.waiting, ordering: .acquiringAndReleasing).exchanged
+    }
 
     /// Records the outcome and resumes the asker if it is waiting. First call wins.
     @inlinable
-    func finish(_ result: Result<Value, AskError>) {
-        lock.lock()
-        let continuation: UnsafeContinuation<Result<Value, AskError>, Never>?
-        switch state {
-        case .pending:
-            state = .finished(result)
-            continuation = nil
-        case .waiting(let waiting):
-            state = .finished(result)
-            continuation = waiting
-        case .finished:
-            lock.unlock()
-            return
+    func finish(_ outcome: Result<Value, AskError>) {
+        guard claim() else { return }
+        result = outcome
+        if publishFinished() == Self.waiting {
+            continuation.unsafelyUnwrapped.resume(returning: outcome)
         }
-        markFinished()
-        lock.unlock()
-        continuation?.resume(returning: result)
     }
 
     /// Suspends until an outcome is recorded (returns at once if it already is).
     @inlinable
     nonisolated(nonsending) func wait() async -> Result<Value, AskError> {
         await withUnsafeContinuation { continuation in
-            lock.lock()
-            if case .finished(let result) = state {
-                lock.unlock()
-                continuation.resume(returning: result)
-                return
+            self.continuation = continuation
+            if !publishWaiting() {
+                continuation.resume(returning: result.unsafelyUnwrapped)
             }
-            state = .waiting(continuation)
-            lock.unlock()
         }
     }
 

@@ -3,8 +3,8 @@
 /// Each task is counted in the system's live tasks from start to end. When the incarnation
 /// ends, all are cancelled and awaited (up to the actor's shutdown timeout); tasks started
 /// after that are not run at all, so no work outlives its owner.
+// Unchecked Sendable: `tasks`, `closed`, `nextID` and `whenEmpty` are guarded by `lock`.
 final class BackgroundWork: @unchecked Sendable {
-    // @unchecked Sendable: `tasks`, `closed`, `nextID` and `whenEmpty` are guarded by `lock`.
     private let system: ActorSystem
     private let lock = Lock()
     private var tasks: [Int: Task<Void, Never>] = [:]

@@ -15,9 +15,9 @@
 /// initializer, so it is compiled in the module where `B` is concrete and runs specialized:
 /// message moves and array operations cost no runtime generic lookups.
 @usableFromInline
+// Unchecked Sendable: adds only immutable state and `supervision`, which is used only
+// by the cell's current incarnation task (see ``Supervision``).
 final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable {
-    // @unchecked Sendable: adds only immutable state and `supervision`, which is used only
-    // by the cell's current incarnation task (see ``Supervision``).
     @usableFromInline typealias Body = @Sendable (BehaviorCell<B>, Int, Completion<Void>?, Completion<ExitReason>) async -> Void
 
     @usableFromInline let factory: @Sendable () throws -> B

@@ -24,10 +24,10 @@ public enum ActorState: String, Sendable, Hashable {
 /// and (in ``ActorCell``) the user lane. The cell's own incarnation task is the only
 /// consumer; any thread may enqueue.
 @usableFromInline
+// Unchecked Sendable: every mutable stored property is guarded by `lock`, except
+// `systemPending` (an atomic) and the properties documented as owned by the cell's
+// current incarnation task, which only that task touches.
 class CellBase: @unchecked Sendable, CustomStringConvertible {
-    // @unchecked Sendable: every mutable stored property is guarded by `lock`, except
-    // `systemPending` (an atomic) and the properties documented as owned by the cell's
-    // current incarnation task, which only that task touches.
 
     @usableFromInline let path: ActorPath
     /// Strong on purpose: cells and their tasks keep the system alive until it has shut down.

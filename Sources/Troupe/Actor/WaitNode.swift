@@ -1,9 +1,9 @@
 /// Something a task waits for that a cancellation must end: an ask's reply, room in a full
 /// mailbox, a keyed slot. It may also have a deadline (it is a ``DeadlineNode``).
 @usableFromInline
+// Unchecked Sendable: subclasses guard their own state; the links below are guarded by
+// the registering cell's lock.
 class WaitNode: DeadlineNode, @unchecked Sendable {
-    // @unchecked Sendable: subclasses guard their own state; the links below are guarded by
-    // the registering cell's lock.
     var waitPrevious: WaitNode?
     var waitNext: WaitNode?
     var isRegistered = false

@@ -26,9 +26,9 @@ import Synchronization
 /// # Lifetime
 /// Threads start in `init` and stop in ``shutdown()``, which waits for them unless it is
 /// called from one of them.
+// Unchecked Sendable: `shared`, `idleWorkers` and `stopping` are accessed only under
+// `lock`; each `Worker.slot` is accessed only by the worker's own thread.
 package final class ActorExecutor: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `shared`, `idleWorkers` and `stopping` are accessed only under
-    // `lock`; each `Worker.slot` is accessed only by the worker's own thread.
 
     /// Consecutive slot jobs a worker may run before it looks at the shared queue.
     package static let slotRunLimit = 64
@@ -185,10 +185,10 @@ package final class ActorExecutor: TaskExecutor, @unchecked Sendable {
 }
 
 /// Per-thread state of one executor worker.
+// Unchecked Sendable: `slot` and `yielding` are read and written only on the worker's own thread
+// (by `run` and by `enqueue` calls that found this worker as `current`).
+// Strong on purpose: the executor must outlive its threads, and `shutdown()` ends them.
 private final class Worker: @unchecked Sendable {
-    // @unchecked Sendable: `slot` and `yielding` are read and written only on the worker's own thread
-    // (by `run` and by `enqueue` calls that found this worker as `current`).
-    // Strong on purpose: the executor must outlive its threads, and `shutdown()` ends them.
     let executor: ActorExecutor
     var slot: UnownedJob?
     /// Set by `yieldFairly` just before `Task.yield()`, whose re-enqueue is the next

@@ -19,8 +19,8 @@
 ///   once and a sender's messages keep their order.
 /// - Lock order: this lock, then a cell's lock. Cells never take this lock.
 @usableFromInline
+// Unchecked Sendable: every mutable property is guarded by `lock`.
 final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: ExternalChildren, @unchecked Sendable {
-    // @unchecked Sendable: every mutable property is guarded by `lock`.
 
     final class Entry: LRUNode {
         let key: Key

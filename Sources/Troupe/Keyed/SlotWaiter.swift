@@ -2,9 +2,9 @@
 ///
 /// It is its own timeout timer. The registry's lock guards `continuation`; exactly one of
 /// a slot hand-over, the timeout, cancellation or the supervisor stopping resumes it.
+// Unchecked Sendable: `continuation` and `cancelledEarly` are only touched under the
+// registry's lock.
 final class SlotWaiter: ClockTimer, @unchecked Sendable {
-    // @unchecked Sendable: `continuation` and `cancelledEarly` are only touched under the
-    // registry's lock.
     enum Outcome: Sendable {
         /// A slot was reserved for this sender: create the key's actor with it.
         case granted

@@ -4,8 +4,8 @@
 /// guards `message` and `continuation`; exactly one of admission, timeout, cancellation or
 /// the actor stopping takes them and resumes the sender.
 @usableFromInline
+// Unchecked Sendable: mutable fields are only touched under the owning cell's lock.
 final class SuspendedSend<Message: Sendable>: WaitNode, @unchecked Sendable {
-    // @unchecked Sendable: mutable fields are only touched under the owning cell's lock.
     @usableFromInline var message: Message?
     @usableFromInline var continuation: UnsafeContinuation<SendOutcome, Never>?
     /// Set when the sender's task was cancelled before it could park.

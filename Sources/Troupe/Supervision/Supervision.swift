@@ -41,8 +41,8 @@ final class ChildSlot {
 /// never overlap), so it needs no lock. The cell's `children` list, which others read for
 /// `TREE` and lookups, is updated under the cell's lock.
 @usableFromInline
+// Unchecked Sendable: only the owning cell's incarnation task touches it (see above).
 final class Supervision: @unchecked Sendable {
-    // @unchecked Sendable: only the owning cell's incarnation task touches it (see above).
     @usableFromInline unowned let owner: CellBase
     private(set) var planner: RestartPlanner
     private let staticSpecs: [ChildSpec]

@@ -5,8 +5,8 @@
 /// down". Completing it twice keeps the first result. A waiter's deadline timer is
 /// cancelled when the result arrives first, so no stale timer stays scheduled.
 @usableFromInline
+// Unchecked Sendable: `result`, `waiters` and `nextWaiter` are only accessed under `lock`.
 package final class Completion<Value: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `result`, `waiters` and `nextWaiter` are only accessed under `lock`.
     private struct Waiter {
         let continuation: UnsafeContinuation<Result<Value, any Error>?, Never>
         var timer: (ClockTimer, any ActorClock)?

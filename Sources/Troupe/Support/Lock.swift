@@ -11,9 +11,9 @@ package import Glibc
 /// never resume a continuation while holding it. Compute what to do under the lock and do it
 /// after unlocking.
 @usableFromInline
+// Unchecked Sendable: the pthread mutex is the synchronisation primitive itself; its
+// storage is allocated once, never moves, and is freed only in `deinit`.
 package struct Lock: ~Copyable, @unchecked Sendable {
-    // @unchecked Sendable: the pthread mutex is the synchronisation primitive itself; its
-    // storage is allocated once, never moves, and is freed only in `deinit`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     package init() {

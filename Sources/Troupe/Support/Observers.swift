@@ -6,8 +6,8 @@ import Synchronization
 /// paths. Observers run synchronously on the emitting thread, outside every runtime lock,
 /// and must be quick.
 @usableFromInline
+// Unchecked Sendable: `callbacks` and `nextToken` are guarded by `lock`; `count` is atomic.
 package final class Observers<Event: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `callbacks` and `nextToken` are guarded by `lock`; `count` is atomic.
     private let lock = Lock()
     private var callbacks: [UInt64: @Sendable (Event) -> Void] = [:]
     private var nextToken: UInt64 = 1

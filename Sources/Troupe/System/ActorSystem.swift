@@ -21,8 +21,8 @@ import Synchronization
 ///
 /// # Concurrency contract
 /// All members may be used from any task or thread.
+// Unchecked Sendable: immutable state, atomics, and `shutdownState`, guarded by `lock`.
 public final class ActorSystem: @unchecked Sendable {
-    // @unchecked Sendable: immutable state, atomics, and `shutdownState`, guarded by `lock`.
 
     /// The system's name (used for thread names and logs).
     public let name: String

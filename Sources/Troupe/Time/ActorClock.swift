@@ -47,9 +47,9 @@ extension ActorClock {
 /// The runtime subclasses it internally (an `ask` waiting for its reply *is* its timer, so
 /// a deadline costs no extra allocation). Clock implementers only read ``deadline`` and call
 /// ``fire()``.
+// Unchecked Sendable: `deadline` is immutable; `heapIndex` and `sequence` belong to the
+// clock that scheduled the timer and are only touched under that clock's lock.
 public class ClockTimer: @unchecked Sendable {
-    // @unchecked Sendable: `deadline` is immutable; `heapIndex` and `sequence` belong to the
-    // clock that scheduled the timer and are only touched under that clock's lock.
 
     /// When the timer is due.
     public let deadline: ClockInstant
@@ -74,8 +74,8 @@ public class ClockTimer: @unchecked Sendable {
 }
 
 /// A timer that runs a closure.
+// Unchecked Sendable: the only stored property is an immutable `@Sendable` closure.
 package final class ActionTimer: ClockTimer, @unchecked Sendable {
-    // @unchecked Sendable: the only stored property is an immutable `@Sendable` closure.
     private let action: @Sendable () -> Void
 
     package init(deadline: ClockInstant, action: @escaping @Sendable () -> Void) {
@@ -90,8 +90,8 @@ package final class ActionTimer: ClockTimer, @unchecked Sendable {
 
 /// The timer behind `ActorClock.sleep(until:)`: resumes its sleeper exactly once, whether
 /// the deadline or a cancellation comes first.
+// Unchecked Sendable: `state` is only accessed under `lock`.
 private final class SleepTimer: ClockTimer, @unchecked Sendable {
-    // @unchecked Sendable: `state` is only accessed under `lock`.
     private enum State {
         case idle
         case waiting(UnsafeContinuation<Void, any Error>)

@@ -8,8 +8,8 @@
 /// two short critical sections each, and the sweep timer is re-armed about once per timeout
 /// period rather than once per ask.
 @usableFromInline
+// Unchecked Sendable: `lanes`, every node's links and `sweepDue` are guarded by `lock`.
 final class DeadlineLanes: @unchecked Sendable {
-    // @unchecked Sendable: `lanes`, every node's links and `sweepDue` are guarded by `lock`.
     private let lock = Lock()
     private let clock: any ActorClock
     private var lanes: [Duration: Lane] = [:]
@@ -101,9 +101,9 @@ final class DeadlineLanes: @unchecked Sendable {
 
 /// A wait with a deadline in ``DeadlineLanes``. Subclasses say what expiry means.
 @usableFromInline
+// Unchecked Sendable: the links and `deadline` are guarded by the lanes' lock; the
+// subclasses guard their own state.
 class DeadlineNode: @unchecked Sendable {
-    // @unchecked Sendable: the links and `deadline` are guarded by the lanes' lock; the
-    // subclasses guard their own state.
     var deadline = ClockInstant.zero
     fileprivate var previous: DeadlineNode?
     fileprivate var next: DeadlineNode?

@@ -9,9 +9,9 @@ import Glibc
 /// # Thread safety
 /// All methods may be called from any thread. Timers fire on the clock's thread, in
 /// deadline order; a firing timer must not block.
+// Unchecked Sendable: `origin` is immutable; everything mutable is inside `core`,
+// which guards it with its own lock.
 public final class SystemClock: ActorClock, @unchecked Sendable {
-    // @unchecked Sendable: `origin` is immutable; everything mutable is inside `core`,
-    // which guards it with its own lock.
     private let origin: Int64
     private let core: TimerThreadCore
 
@@ -49,8 +49,8 @@ public final class SystemClock: ActorClock, @unchecked Sendable {
 /// Wake-up policy: the thread records the deadline it sleeps until; `schedule` signals it
 /// only when the new timer is due earlier than that. A steady stream of asks with the same
 /// timeout therefore costs a heap insert and remove each, not a futex wake each.
+// Unchecked Sendable: every mutable field is accessed only while holding `lock`.
 private final class TimerThreadCore: @unchecked Sendable {
-    // @unchecked Sendable: every mutable field is accessed only while holding `lock`.
     private let lock = Lock()
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private let origin: Int64

@@ -18,7 +18,7 @@
 // Unchecked Sendable: adds only immutable state and `supervision`, which is used only
 // by the cell's current incarnation task (see ``Supervision``).
 final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable {
-    @usableFromInline typealias Body = @Sendable (BehaviorCell<B>, Int, Completion<Void>?, Completion<ExitReason>) async -> Void
+    @usableFromInline typealias Body = @Sendable (BehaviorCell<B>, Int, Completion<Void>?) async -> Void
 
     @usableFromInline let factory: @Sendable () throws -> B
     @usableFromInline let policy: SupervisionPolicy
@@ -46,8 +46,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         self.policy = policy
         self.staticChildren = staticChildren
         self.external = external
-        self.body = { cell, number, started, ended in
-            await cell.runIncarnation(number, started: started, ended: ended)
+        self.body = { cell, number, started in
+            await cell.runIncarnation(number, started: started)
         }
         super.init(path: path, system: system, parent: parent, restart: restart, shutdown: shutdown, mailbox: mailbox)
     }
@@ -65,8 +65,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         defer { lock.unlock() }
         incarnation += 1
         let number = incarnation
-        let ended = Completion<ExitReason>()
-        incarnationEnded = ended
+        incarnationEnded = nil
+        lastEnd = nil
         if number > 1 {
             // Every incarnation after the first is a restart, whoever decided it (the
             // child's supervisor, or a restart of the supervisor itself).
@@ -78,14 +78,14 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         // Created under the lock so `task` is recorded before anyone can cancel it.
         task = Task(executorPreference: system.executor) { [self] in
             await IncarnationScope.$cell.withValue(self) {
-                await body(self, number, started, ended)
+                await body(self, number, started)
             }
         }
         return number
     }
 
     @inlinable
-    nonisolated(nonsending) func runIncarnation(_ number: Int, started: Completion<Void>?, ended: Completion<ExitReason>) async {
+    nonisolated(nonsending) func runIncarnation(_ number: Int, started: Completion<Void>?) async {
         let context = ActorContext<B.Message>(cell: self, incarnation: number)
         var behavior: B?
         var reason: ExitReason
@@ -113,7 +113,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         if var stopping = behavior {
             await stopping.stopping(context: context)
         }
-        finish(number, reason: reason, ended: ended)
+        finish(number, reason: reason)
         if case .startFailed(let error) = reason { started?.fail(error) }
     }
 
@@ -314,17 +314,19 @@ extension CellBase {
 
     /// Ends the incarnation: records its end and tells the parent (or the system, for the root).
     @usableFromInline
-    func finish(_ number: Int, reason: ExitReason, ended: Completion<ExitReason>) {
-        lock.withLock {
+    func finish(_ number: Int, reason: ExitReason) {
+        let ended: Completion<ExitReason>? = lock.withLock {
             task = nil
+            lastEnd = (number, reason)
             switch currentStateLocked {
             case .terminated: break
             default: setStateLocked(reason.isFailure ? .restarting : .stopping)
             }
+            return incarnationEnded
         }
         system.lifecycle.emit(LifecycleEvent(path: path, kind: .ended, incarnation: number, reason: reason))
         system.incarnationEnded()
-        ended.succeed(reason)
+        ended?.succeed(reason)
         if let parent {
             parent.enqueueSystem(.childExited(self, incarnation: number, reason))
         } else {

@@ -53,7 +53,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     var incarnation = 0
     var task: Task<Void, Never>?
     /// Completed with the exit reason when the current incarnation's task has finished.
-    var incarnationEnded = Completion<ExitReason>()
+    /// Made on demand (most incarnations end without anyone waiting for them); `lastEnd`
+    /// answers a wait that starts after the end.
+    var incarnationEnded: Completion<ExitReason>?
+    var lastEnd: (incarnation: Int, reason: ExitReason)?
     var terminationReason: ExitReason?
     var watchers: [ObjectIdentifier: Watcher] = [:]
     /// Live children by identity, with their start sequence (for ordering) and by name (for
@@ -239,7 +242,13 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// Completed when the latest incarnation's task has finished.
     @usableFromInline
     var currentIncarnationEnded: Completion<ExitReason> {
-        lock.withLock { incarnationEnded }
+        lock.withLock {
+            if let existing = incarnationEnded { return existing }
+            let made = Completion<ExitReason>()
+            if let lastEnd, lastEnd.incarnation == incarnation { made.succeed(lastEnd.reason) }
+            incarnationEnded = made
+            return made
+        }
     }
 
     /// Marks the actor as waiting for a restart its supervisor decided (the restart is

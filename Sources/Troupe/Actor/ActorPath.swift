@@ -48,7 +48,10 @@ public struct ActorPath: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Names are 1-128 visible characters without `/`.
     public static func isValidName(_ name: String) -> Bool {
-        guard !name.isEmpty, name.utf8.count <= 128 else { return false }
+        let utf8 = name.utf8
+        guard !utf8.isEmpty, utf8.count <= 128 else { return false }
+        // Fast path, the usual case: visible ASCII only.
+        if utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return !utf8.contains(UInt8(ascii: "/")) }
         return !name.unicodeScalars.contains { $0 == "/" || $0.properties.isWhitespace || $0.value < 0x20 }
     }
 

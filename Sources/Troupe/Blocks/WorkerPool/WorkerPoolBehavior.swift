@@ -1,0 +1,62 @@
+/// What a worker pool's actor is told.
+enum WorkerPoolMessage: Sendable {
+    case submit(any WorkerJob)
+    /// A job ended (through the system lane, from its background task).
+    case finished(id: UInt64)
+    /// A job's deadline passed (a timer).
+    case deadline(id: UInt64, after: Duration)
+    /// A caller gave up on its job (through the system lane: at most one per job).
+    case withdraw(id: UInt64)
+    case metrics(ReplyTo<WorkerPoolMetrics>)
+}
+
+/// The actor behind a ``WorkerPool``: admits jobs (``WorkerPoolState``), runs each as its
+/// own background work, arms their deadlines on the system clock, and cancels them on
+/// deadline or withdrawal. Jobs run concurrently with each other and with the actor; the
+/// actor only decides. Stopping it cancels the running jobs (they are its background work).
+struct WorkerPoolBehavior: Behavior {
+    var state: WorkerPoolState<any WorkerJob>
+
+    mutating func receive(_ message: WorkerPoolMessage, context: ActorContext<WorkerPoolMessage>) async throws {
+        switch message {
+        case .submit(let job):
+            switch state.submit(job.id, job) {
+            case .start(let job):
+                armDeadline(of: job, context)
+                start(job, context)
+            case .queued:
+                armDeadline(of: job, context)
+            case .rejected:
+                job.stop(.queueFull(capacity: state.queueCapacity))
+            }
+        case .finished(let id):
+            context.cancelTimer(Self.deadlineKey(id))
+            for next in state.finished(id) { start(next, context) }
+        case .deadline(let id, let after):
+            switch state.remove(id, timedOut: true) {
+            case .waiting(let job): job.stop(.timedOut(after: after, started: false))
+            case .running(let job): job.stop(.timedOut(after: after, started: true))
+            case .unknown: break
+            }
+        case .withdraw(let id):
+            switch state.remove(id, timedOut: false) {
+            case .waiting, .running: context.cancelTimer(Self.deadlineKey(id))
+            case .unknown: break
+            }
+        case .metrics(let reply):
+            reply.reply(state.metrics)
+        }
+    }
+
+    private func start(_ job: any WorkerJob, _ context: ActorContext<WorkerPoolMessage>) {
+        let id = job.id
+        context.pipeToSelf({ await job.execute() }, map: { _ in .finished(id: id) })
+    }
+
+    private func armDeadline(of job: any WorkerJob, _ context: ActorContext<WorkerPoolMessage>) {
+        guard let timeout = job.timeout else { return }
+        context.startTimer(Self.deadlineKey(job.id), after: timeout, message: .deadline(id: job.id, after: timeout))
+    }
+
+    private static func deadlineKey(_ id: UInt64) -> String { "deadline-\(id)" }
+}

@@ -1,0 +1,18 @@
+/// A snapshot of a worker pool.
+public struct WorkerPoolMetrics: Sendable, Hashable {
+    /// Jobs running now, and the most that have ever run at once (never above the limit).
+    public var running = 0
+    public var runningHighWaterMark = 0
+    public var maxConcurrent = 0
+    /// Jobs waiting for a worker now, and the most allowed.
+    public var queued = 0
+    public var queueCapacity = 0
+    /// Jobs that started and have ended (returned, threw, or were cancelled).
+    public var completed = 0
+    /// Jobs refused (queue full), past their deadline, or cancelled by their caller.
+    public var rejected = 0
+    public var timedOut = 0
+    public var cancelled = 0
+
+    public init() {}
+}

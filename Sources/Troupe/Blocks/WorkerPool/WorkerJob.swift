@@ -10,6 +10,9 @@ protocol WorkerJob: AnyObject, Sendable {
     func execute() async
     /// Ends the caller's wait with `error` and, if the job is running, cancels it.
     func stop(_ error: WorkerPoolError)
+    /// Why the job was stopped (deadline or cancellation), if it was stopped before it
+    /// ended on its own.
+    var stoppedBy: WorkerPoolError? { get }
 }
 
 /// A job returning `Value`: the operation, the caller's result (first outcome wins), and the
@@ -56,6 +59,14 @@ final class TypedWorkerJob<Value: Sendable>: WorkerJob {
     func stop(_ error: WorkerPoolError) {
         result.fail(error)
         interrupt.succeed(())
+    }
+
+    var stoppedBy: WorkerPoolError? {
+        guard case .failure(let error as WorkerPoolError) = result.current else { return nil }
+        switch error {
+        case .timedOut, .cancelled: return error
+        default: return nil
+        }
     }
 
     /// Waits for the outcome; cancelling the waiting task stops the job.

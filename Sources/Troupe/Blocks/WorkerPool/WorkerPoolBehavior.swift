@@ -31,7 +31,12 @@ struct WorkerPoolBehavior: Behavior {
             }
         case .finished(let id):
             context.cancelTimer(Self.deadlineKey(id))
-            for next in state.finished(id) { start(next, context) }
+            let ending: WorkerPoolState<any WorkerJob>.Ending = switch state.runningJob(id)?.stoppedBy {
+            case .timedOut: .timedOut
+            case .cancelled: .cancelled
+            default: .completed
+            }
+            for next in state.finished(id, ending) { start(next, context) }
         case .deadline(let id, let after):
             switch state.remove(id, timedOut: true) {
             case .waiting(let job): job.stop(.timedOut(after: after, started: false))

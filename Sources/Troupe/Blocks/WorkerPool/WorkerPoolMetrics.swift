@@ -7,9 +7,10 @@ public struct WorkerPoolMetrics: Sendable, Hashable {
     /// Jobs waiting for a worker now, and the most allowed.
     public var queued = 0
     public var queueCapacity = 0
-    /// Jobs that started and have ended (returned, threw, or were cancelled).
+    /// Jobs that ran and ended on their own (returned or threw).
     public var completed = 0
-    /// Jobs refused (queue full), past their deadline, or cancelled by their caller.
+    /// Jobs refused (queue full), stopped at their deadline, or cancelled by their caller
+    /// (waiting or running; a running one is counted once it has really stopped).
     public var rejected = 0
     public var timedOut = 0
     public var cancelled = 0

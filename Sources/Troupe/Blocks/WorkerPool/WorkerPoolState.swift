@@ -57,16 +57,34 @@ struct WorkerPoolState<Job> {
         return .queued
     }
 
-    /// Job `id` ended; returns the jobs to start in its place (oldest first).
-    mutating func finished(_ id: UInt64) -> [Job] {
+    /// How a running job ended.
+    enum Ending {
+        /// On its own: it returned or threw.
+        case completed
+        /// It was stopped at its deadline, or because its caller gave up.
+        case timedOut
+        case cancelled
+    }
+
+    /// The running job `id`, if it is running.
+    func runningJob(_ id: UInt64) -> Job? {
+        running[id]
+    }
+
+    /// Job `id` ended as `ending`; returns the jobs to start in its place (oldest first).
+    mutating func finished(_ id: UInt64, _ ending: Ending) -> [Job] {
         guard running.removeValue(forKey: id) != nil else { return [] }
-        metrics.completed += 1
+        switch ending {
+        case .completed: metrics.completed += 1
+        case .timedOut: metrics.timedOut += 1
+        case .cancelled: metrics.cancelled += 1
+        }
         return admitWaiting()
     }
 
-    /// Removes job `id` because its deadline passed (`timedOut`) or its caller gave up.
-    /// A removed running job keeps its worker until it has actually ended (``finished(_:)``
-    /// is still called for it), so the limit holds even for a job slow to honour
+    /// Removes job `id` if it waits (its deadline passed, `timedOut`, or its caller gave up).
+    /// A running job is only reported: it keeps its worker until it has actually ended
+    /// (``finished(_:_:)`` counts it then), so the limit holds even for a job slow to honour
     /// cancellation.
     mutating func remove(_ id: UInt64, timedOut: Bool) -> Removal {
         defer { publishGauges() }
@@ -75,10 +93,7 @@ struct WorkerPoolState<Job> {
             compactIfSparse()
             return .waiting(job)
         }
-        if let job = running[id] {
-            if timedOut { metrics.timedOut += 1 } else { metrics.cancelled += 1 }
-            return .running(job)
-        }
+        if let job = running[id] { return .running(job) }
         return .unknown
     }
 

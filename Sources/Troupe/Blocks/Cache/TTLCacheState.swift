@@ -18,16 +18,33 @@
 /// detaches the address's load in flight: its result still goes to the lookups that joined
 /// it before, but is not stored, and the next lookup starts a fresh load, so no value
 /// loaded before an invalidation is served after it.
+///
+/// Inlinable: specialized where it is used for the concrete owner, key and value types.
 public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
+    @usableFromInline
     struct Address: Hashable {
-        let owner: Owner
-        let key: Key
+        @usableFromInline let owner: Owner
+        @usableFromInline let key: Key
+
+        @inlinable
+        init(owner: Owner, key: Key) {
+            self.owner = owner
+            self.key = key
+        }
     }
 
+    @usableFromInline
     struct Entry {
-        let value: Value
-        let expires: ClockInstant
-        let version: UInt64
+        @usableFromInline let value: Value
+        @usableFromInline let expires: ClockInstant
+        @usableFromInline let version: UInt64
+
+        @inlinable
+        init(value: Value, expires: ClockInstant, version: UInt64) {
+            self.value = value
+            self.expires = expires
+            self.version = version
+        }
     }
 
     /// What to do about a lookup.
@@ -41,58 +58,64 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
     }
 
     public let configuration: TTLCacheConfiguration
-    private var entries = LRUTable<Address, Entry>()
+    @usableFromInline var entries = LRUTable<Address, Entry>()
     /// The keys each owner has entries for, so an owner's invalidation touches only them.
-    private var keysByOwner: [Owner: Set<Key>] = [:]
+    @usableFromInline var keysByOwner: [Owner: Set<Key>] = [:]
     /// The load in flight for an address, if one is attached to it.
-    private var attached: [Address: UInt64] = [:]
+    @usableFromInline var attached: [Address: UInt64] = [:]
     /// Every load in flight, attached or detached, with its address.
-    private var inFlight: [UInt64: Address] = [:]
-    private var nextVersion: UInt64 = 1
-    /// Counters as of the last event.
-    public private(set) var metrics = TTLCacheMetrics()
+    @usableFromInline var inFlight: [UInt64: Address] = [:]
+    @usableFromInline var nextVersion: UInt64 = 1
+    @usableFromInline var counters = TTLCacheMetrics()
 
+    @inlinable
     public init(configuration: TTLCacheConfiguration) {
         self.configuration = configuration
-        metrics.maxEntries = configuration.maxEntries
+        counters.maxEntries = configuration.maxEntries
     }
 
+    /// Counters as of the last event.
+    @inlinable
+    public var metrics: TTLCacheMetrics { counters }
+
     /// Looks up `key` of `owner` now.
+    @inlinable
     public mutating func lookup(_ key: Key, owner: Owner, now: ClockInstant) -> Lookup {
         let address = Address(owner: owner, key: key)
         if let entry = entries.update(address, touch: true, { $0 }) {
             if now < entry.expires {
-                metrics.hits += 1
+                counters.hits += 1
                 return .hit(entry.value)
             }
             drop(address)
-            metrics.expired += 1
+            counters.expired += 1
         }
-        metrics.misses += 1
+        counters.misses += 1
         if let version = attached[address] {
-            metrics.coalesced += 1
+            counters.coalesced += 1
             return .join(version: version)
         }
         let version = nextVersion
         nextVersion += 1
         attached[address] = version
         inFlight[version] = address
-        metrics.loads += 1
-        metrics.loadsInFlight = inFlight.count
+        counters.loads += 1
+        counters.loadsInFlight = inFlight.count
         return .load(version: version)
     }
 
     /// A load ended. Returns true if its value was stored (a success of a load still
     /// attached to its address).
+    @inlinable
     @discardableResult
     public mutating func loaded(version: UInt64, _ result: Result<Value, any Error>, now: ClockInstant) -> Bool {
         guard let address = inFlight.removeValue(forKey: version) else { return false }
-        metrics.loadsInFlight = inFlight.count
+        counters.loadsInFlight = inFlight.count
         let wasAttached = attached[address] == version
         if wasAttached { attached.removeValue(forKey: address) }
         switch result {
         case .failure:
-            metrics.loadFailures += 1
+            counters.loadFailures += 1
             return false
         case .success(let value):
             guard wasAttached else { return false }
@@ -103,18 +126,20 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
 
     /// Drops `key` of `owner` and detaches its load in flight. Returns the entries dropped
     /// (0 or 1).
+    @inlinable
     @discardableResult
     public mutating func invalidate(_ key: Key, owner: Owner) -> Int {
         let address = Address(owner: owner, key: key)
         attached.removeValue(forKey: address)
         guard entries.contains(address) else { return 0 }
         drop(address)
-        metrics.invalidated += 1
+        counters.invalidated += 1
         return 1
     }
 
     /// Drops every entry of `owner`, and only those, and detaches its loads in flight.
     /// Returns how many entries were dropped.
+    @inlinable
     @discardableResult
     public mutating func invalidate(owner: Owner) -> Int {
         for (version, address) in inFlight where address.owner == owner && attached[address] == version {
@@ -122,54 +147,61 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
         }
         guard let keys = keysByOwner.removeValue(forKey: owner) else { return 0 }
         for key in keys { entries.remove(Address(owner: owner, key: key)) }
-        metrics.invalidated += keys.count
-        metrics.entries = entries.count
+        counters.invalidated += keys.count
+        counters.entries = entries.count
         return keys.count
     }
 
     /// Drops every entry whose TTL has passed; returns how many.
+    @inlinable
     @discardableResult
     public mutating func expire(now: ClockInstant) -> Int {
         let removed = entries.removeAll { _, entry in entry.expires <= now }
         for (address, _) in removed { forget(address) }
-        metrics.expired += removed.count
-        metrics.entries = entries.count
+        counters.expired += removed.count
+        counters.entries = entries.count
         return removed.count
     }
 
     /// The value held for `key` of `owner`, if fresh at `now`, without counting a lookup.
+    @inlinable
     public func peek(_ key: Key, owner: Owner, now: ClockInstant) -> Value? {
         guard let entry = entries.peek(Address(owner: owner, key: key)), now < entry.expires else { return nil }
         return entry.value
     }
 
     /// The version of the load that produced the entry for `key` of `owner`, if any.
+    @inlinable
     public func version(of key: Key, owner: Owner) -> UInt64? {
         entries.peek(Address(owner: owner, key: key))?.version
     }
 
     /// Entries held now.
+    @inlinable
     public var count: Int { entries.count }
 
-    private mutating func store(_ value: Value, at address: Address, version: UInt64, now: ClockInstant) {
+    @inlinable
+    mutating func store(_ value: Value, at address: Address, version: UInt64, now: ClockInstant) {
         if !entries.contains(address), entries.count >= configuration.maxEntries,
            let (evicted, _) = entries.removeLeastRecentlyUsed() {
             forget(evicted)
-            metrics.evicted += 1
+            counters.evicted += 1
         }
         entries.set(address, Entry(value: value, expires: now.advanced(by: configuration.ttl), version: version))
         keysByOwner[address.owner, default: []].insert(address.key)
-        metrics.entries = entries.count
+        counters.entries = entries.count
     }
 
-    private mutating func drop(_ address: Address) {
+    @inlinable
+    mutating func drop(_ address: Address) {
         entries.remove(address)
         forget(address)
-        metrics.entries = entries.count
+        counters.entries = entries.count
     }
 
     /// Removes `address` from its owner's index (the entry itself is already gone).
-    private mutating func forget(_ address: Address) {
+    @inlinable
+    mutating func forget(_ address: Address) {
         // Mutated in place: copying an owner's set out and back would cost O(its size).
         guard keysByOwner[address.owner]?.remove(address.key) != nil else { return }
         if keysByOwner[address.owner]?.isEmpty == true { keysByOwner.removeValue(forKey: address.owner) }

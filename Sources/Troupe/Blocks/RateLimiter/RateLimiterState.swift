@@ -14,19 +14,26 @@
 ///   ``expireIdle(now:)`` (its bucket would be full by then, so forgetting it changes no
 ///   answer); a new key beyond the cap first forgets idle keys, then evicts the least
 ///   recently used one.
+///
+/// Inlinable: specialized where it is used for the concrete key type.
 public struct RateLimiterState<Key: Hashable> {
     public let configuration: RateLimiterConfiguration
-    private var buckets = LRUTable<Key, TokenBucket>()
-    private var global: TokenBucket?
-    /// Counters as of the last event.
-    public private(set) var metrics = RateLimiterMetrics()
+    @usableFromInline var buckets = LRUTable<Key, TokenBucket>()
+    @usableFromInline var global: TokenBucket?
+    @usableFromInline var counters = RateLimiterMetrics()
 
+    @inlinable
     public init(configuration: RateLimiterConfiguration) {
         self.configuration = configuration
-        metrics.maxKeys = configuration.maxKeys
+        counters.maxKeys = configuration.maxKeys
     }
 
+    /// Counters as of the last event.
+    @inlinable
+    public var metrics: RateLimiterMetrics { counters }
+
     /// Decides on a request of `cost` tokens (below 1 counts as 1) for `key`, now.
+    @inlinable
     public mutating func check(_ key: Key, cost: Int = 1, now: ClockInstant) -> RateLimitDecision {
         let cost = max(cost, 1)
         let perKey = configuration.perKey
@@ -45,17 +52,18 @@ public struct RateLimiterState<Key: Hashable> {
             }
             guard let keyWait, let globalWait else { return .denied(retryAfter: nil) }
             guard keyWait == .zero && globalWait == .zero else {
-                if keyWait == .zero { metrics.deniedByGlobal += 1 }
+                if keyWait == .zero { counters.deniedByGlobal += 1 }
                 return .denied(retryAfter: max(keyWait, globalWait))
             }
             bucket.take(cost, perKey)
             return .allowed(remaining: bucket.tokens(perKey))
         }!
-        if decision.isAllowed { metrics.allowed += 1 } else { metrics.denied += 1 }
+        if decision.isAllowed { counters.allowed += 1 } else { counters.denied += 1 }
         return decision
     }
 
     /// Forgets every key unused for the idle timeout; returns how many.
+    @inlinable
     @discardableResult
     public mutating func expireIdle(now: ClockInstant) -> Int {
         // Least recently used first, and a bucket's `updated` is its last use: stop at the
@@ -66,28 +74,31 @@ public struct RateLimiterState<Key: Hashable> {
             _ = buckets.removeLeastRecentlyUsed()
             expired += 1
         }
-        metrics.expired += expired
-        metrics.liveKeys = buckets.count
+        counters.expired += expired
+        counters.liveKeys = buckets.count
         return expired
     }
 
     /// Keys with a bucket now.
+    @inlinable
     public var liveKeys: Int { buckets.count }
 
     /// Whole tokens in `key`'s bucket as of its last use; nil for a key without a bucket.
+    @inlinable
     public func tokens(for key: Key) -> Int? {
         buckets.peek(key)?.tokens(configuration.perKey)
     }
 
     /// Gives `key` a full bucket, making room within the cap first.
-    private mutating func admit(_ key: Key, now: ClockInstant) {
+    @inlinable
+    mutating func admit(_ key: Key, now: ClockInstant) {
         if buckets.count >= configuration.maxKeys { expireIdle(now: now) }
         if buckets.count >= configuration.maxKeys, buckets.removeLeastRecentlyUsed() != nil {
-            metrics.evicted += 1
+            counters.evicted += 1
         }
         buckets.set(key, TokenBucket(full: configuration.perKey, at: now))
-        metrics.liveKeys = buckets.count
-        metrics.liveKeysHighWaterMark = max(metrics.liveKeysHighWaterMark, buckets.count)
+        counters.liveKeys = buckets.count
+        counters.liveKeysHighWaterMark = max(counters.liveKeysHighWaterMark, buckets.count)
     }
 }
 

@@ -9,21 +9,26 @@
 /// one); every method takes it.
 public struct TokenBucket: Sendable, Hashable {
     /// Tokens × `periodNanos`, at most capacity × `periodNanos`.
-    private var units: Int64
+    @usableFromInline var units: Int64
+    @usableFromInline var lastUpdate: ClockInstant
+
     /// When the level was last brought up to date (also: when the bucket was last used).
-    public private(set) var updated: ClockInstant
+    @inlinable
+    public var updated: ClockInstant { lastUpdate }
 
     /// A full bucket.
+    @inlinable
     public init(full configuration: TokenBucketConfiguration, at now: ClockInstant) {
         units = Int64(configuration.capacity) * configuration.periodNanos
-        updated = now
+        lastUpdate = now
     }
 
     /// Adds what has flowed in since the last update, up to the capacity.
+    @inlinable
     public mutating func refill(_ configuration: TokenBucketConfiguration, to now: ClockInstant) {
-        let elapsed = updated.duration(to: now).nanosecondsSaturating
+        let elapsed = TokenBucketConfiguration.nanoseconds(lastUpdate.duration(to: now))
         guard elapsed > 0 else { return }
-        updated = now
+        lastUpdate = now
         let full = Int64(configuration.capacity) * configuration.periodNanos
         let missing = full - units
         let rate = Int64(configuration.refill)
@@ -36,12 +41,14 @@ public struct TokenBucket: Sendable, Hashable {
     }
 
     /// Whole tokens in the bucket as of its last update.
+    @inlinable
     public func tokens(_ configuration: TokenBucketConfiguration) -> Int {
         Int(units / configuration.periodNanos)
     }
 
     /// How long until `cost` tokens are there: zero if they are now, nil if never (`cost`
     /// exceeds the capacity). As of the last update.
+    @inlinable
     public func wait(for cost: Int, _ configuration: TokenBucketConfiguration) -> Duration? {
         guard cost <= configuration.capacity else { return nil }
         let missing = Int64(cost) * configuration.periodNanos - units
@@ -50,6 +57,7 @@ public struct TokenBucket: Sendable, Hashable {
     }
 
     /// Takes `cost` tokens; the caller checked ``wait(for:_:)`` is zero.
+    @inlinable
     public mutating func take(_ cost: Int, _ configuration: TokenBucketConfiguration) {
         units -= Int64(cost) * configuration.periodNanos
     }

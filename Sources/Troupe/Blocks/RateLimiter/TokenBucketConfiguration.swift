@@ -9,7 +9,7 @@ public struct TokenBucketConfiguration: Sendable, Hashable {
     public let period: Duration
     /// The period in nanoseconds, which is also the number of units one token is worth
     /// (see ``TokenBucket``).
-    let periodNanos: Int64
+    @usableFromInline let periodNanos: Int64
 
     /// - Throws: ``ConfigurationError`` if a count is below 1, the period is not positive,
     ///   or the bucket's arithmetic would overflow (capacity × period beyond 292 years).
@@ -37,6 +37,19 @@ public struct TokenBucketConfiguration: Sendable, Hashable {
         .nanoseconds(Self.divideRoundingUp(Int64(capacity) * periodNanos, Int64(refill)))
     }
 
+    /// `duration` in whole nanoseconds, saturating (an inlinable twin of the runtime's
+    /// package-level helper, which inlinable code cannot call).
+    @inlinable
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (total, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflow2 { return seconds < 0 ? .min : .max }
+        return total
+    }
+
+    @inlinable
     static func divideRoundingUp(_ dividend: Int64, _ divisor: Int64) -> Int64 {
         dividend / divisor + (dividend % divisor == 0 ? 0 : 1)
     }

@@ -61,6 +61,9 @@ struct RuntimeBenchmarks {
         } else {
             emit(Harness.line("runtime.keyed.memory", value: memory, unit: "bytes/actor"))
         }
+
+        // The building blocks built on the runtime (also alone: suite `blocks`).
+        try await BlocksBenchmarks(harness: harness).run()
     }
 
     // MARK: Tell fan-in

@@ -17,6 +17,8 @@ emit("# troupe benchmarks: suite=\(suite) runs=\(runs) scale=\(scale) cores=\(Pr
 switch suite {
 case "runtime", "all":
     try await RuntimeBenchmarks(harness: harness).run()
+case "blocks":
+    try await BlocksBenchmarks(harness: harness).run()
 case "fanin", "pingpong", "ring", "spawn", "memory":
     try await RuntimeBenchmarks(harness: harness).run(only: suite)
 default:

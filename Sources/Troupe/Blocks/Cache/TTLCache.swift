@@ -62,7 +62,7 @@ public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable
     ///
     /// - Throws: ``TTLCacheError/loadFailed(_:)`` with the load's error (not cached);
     ///   ``TTLCacheError/unavailable(_:)`` if the actor could not answer in time.
-    public func value(
+    public nonisolated(nonsending) func value(
         for key: Key,
         owner: Owner,
         load: @escaping @Sendable () async throws -> Value
@@ -73,32 +73,28 @@ public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable
     /// Drops the entry for `key` of `owner`; a load in flight for it will not be stored.
     /// Returns the number of entries dropped (0 or 1).
     @discardableResult
-    public func invalidate(_ key: Key, owner: Owner) async throws(TTLCacheError) -> Int {
+    public nonisolated(nonsending) func invalidate(_ key: Key, owner: Owner) async throws(TTLCacheError) -> Int {
         try await ask { .invalidateKey(key, owner: owner, $0) }
     }
 
     /// Drops every entry of `owner` and no other; loads in flight for them will not be
     /// stored. Returns the number of entries dropped.
     @discardableResult
-    public func invalidate(owner: Owner) async throws(TTLCacheError) -> Int {
+    public nonisolated(nonsending) func invalidate(owner: Owner) async throws(TTLCacheError) -> Int {
         try await ask { .invalidateOwner(owner, $0) }
     }
 
     /// Size and counters.
-    public func metrics() async throws(TTLCacheError) -> TTLCacheMetrics {
+    public nonisolated(nonsending) func metrics() async throws(TTLCacheError) -> TTLCacheMetrics {
         try await ask { .metrics($0) }
     }
 
-    private func ask<Reply: Sendable>(
+    private nonisolated(nonsending) func ask<Reply: Sendable>(
         _ makeRequest: (ReplyTo<Reply>) -> TTLCacheMessage<Owner, Key, Value>
     ) async throws(TTLCacheError) -> Reply {
-        guard let ref = binding.ref else { throw .notStarted }
-        do {
-            return try await ref.ask(timeout: askTimeout, makeRequest)
-        } catch .failed(let error) {
-            throw .loadFailed(error)
-        } catch {
-            throw .unavailable(error)
+        try await binding.ask(timeout: askTimeout, makeRequest, notStarted: TTLCacheError.notStarted) { error in
+            // A load's own error arrives as the actor's failed reply.
+            if case .failed(let loadError) = error { .loadFailed(loadError) } else { .unavailable(error) }
         }
     }
 }

@@ -101,11 +101,6 @@ public final class CircuitBreaker: BuildingBlock {
     private nonisolated(nonsending) func ask<Reply: Sendable>(
         _ makeRequest: (ReplyTo<Reply>) -> CircuitBreakerMessage
     ) async throws(CircuitBreakerError) -> Reply {
-        guard let ref = binding.ref else { throw .notStarted }
-        do {
-            return try await ref.ask(timeout: askTimeout, makeRequest)
-        } catch {
-            throw .unavailable(error)
-        }
+        try await binding.ask(timeout: askTimeout, makeRequest, notStarted: CircuitBreakerError.notStarted, unavailable: CircuitBreakerError.unavailable)
     }
 }

@@ -152,11 +152,6 @@ public final class EventBus<Topic: Hashable & Sendable, Event: Sendable>: Buildi
     private nonisolated(nonsending) func ask<Reply: Sendable>(
         _ makeRequest: (ReplyTo<Reply>) -> EventBusMessage<Topic, Event>
     ) async throws(EventBusError) -> Reply {
-        guard let ref = binding.ref else { throw .notStarted }
-        do {
-            return try await ref.ask(timeout: askTimeout, makeRequest)
-        } catch {
-            throw .unavailable(error)
-        }
+        try await binding.ask(timeout: askTimeout, makeRequest, notStarted: EventBusError.notStarted, unavailable: EventBusError.unavailable)
     }
 }

@@ -55,23 +55,18 @@ public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
 
     /// Decides on a request of `cost` tokens (default 1) for `key`, and takes the tokens if
     /// it is allowed.
-    public func check(_ key: Key, cost: Int = 1) async throws(RateLimiterError) -> RateLimitDecision {
+    public nonisolated(nonsending) func check(_ key: Key, cost: Int = 1) async throws(RateLimiterError) -> RateLimitDecision {
         try await ask { .check(key, cost: cost, $0) }
     }
 
     /// Live keys and counters.
-    public func metrics() async throws(RateLimiterError) -> RateLimiterMetrics {
+    public nonisolated(nonsending) func metrics() async throws(RateLimiterError) -> RateLimiterMetrics {
         try await ask { .metrics($0) }
     }
 
-    private func ask<Reply: Sendable>(
+    private nonisolated(nonsending) func ask<Reply: Sendable>(
         _ makeRequest: (ReplyTo<Reply>) -> RateLimiterMessage<Key>
     ) async throws(RateLimiterError) -> Reply {
-        guard let ref = binding.ref else { throw .notStarted }
-        do {
-            return try await ref.ask(timeout: askTimeout, makeRequest)
-        } catch {
-            throw .unavailable(error)
-        }
+        try await binding.ask(timeout: askTimeout, makeRequest, notStarted: RateLimiterError.notStarted, unavailable: RateLimiterError.unavailable)
     }
 }

@@ -22,6 +22,22 @@ final class BlockBinding<Message: Sendable>: Sendable {
         current.withLock { $0 }
     }
 
+    /// Asks the actor, mapping the two ways that can fail to the block's own error type:
+    /// `notStarted` before the spec is placed, `unavailable(error)` for an ask that failed.
+    nonisolated(nonsending) func ask<Reply: Sendable, Failure: Error>(
+        timeout: Duration?,
+        _ makeRequest: (ReplyTo<Reply>) -> Message,
+        notStarted: Failure,
+        unavailable: (AskError) -> Failure
+    ) async throws(Failure) -> Reply {
+        guard let ref else { throw notStarted }
+        do {
+            return try await ref.ask(timeout: timeout, makeRequest)
+        } catch {
+            throw unavailable(error)
+        }
+    }
+
     /// Hands `message` to the actor on its system lane: never refused by a full mailbox,
     /// never waiting, handled before user messages. Only for control messages that are few
     /// by construction (at most one per subscription, say), never for requests. Does

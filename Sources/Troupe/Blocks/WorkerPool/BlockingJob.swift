@@ -6,10 +6,9 @@
 /// or whoever moved it from `new`/`queued` to `finished` (a full queue, the queue timeout,
 /// cancellation, shutdown). Those moves happen under the pool's lock, so they exclude each
 /// other; the resume itself happens after the lock is released.
+// @unchecked Sendable: `phase`, `pendingRejection` and the links are guarded by the
+// owning pool's lock; `timer` is written before the job is shared and only read after.
 class BlockingJob<Context>: @unchecked Sendable {
-    // @unchecked Sendable: `phase`, `pendingRejection` and the links are guarded by the
-    // owning pool's lock; `timer` is written before the job is shared and only read after.
-
     enum Phase {
         /// Made; not yet offered to the queue.
         case new
@@ -44,10 +43,10 @@ class BlockingJob<Context>: @unchecked Sendable {
 }
 
 /// A job whose body returns `Value`.
+// @unchecked Sendable: `body` is immutable and `@Sendable`; `continuation` is set once by
+// the submitting task before the job is shared, and resumed once by its owner (see
+// ``BlockingJob``); `result` is touched only by the pool thread that runs the job.
 final class TypedBlockingJob<Context, Value: Sendable>: BlockingJob<Context>, @unchecked Sendable {
-    // @unchecked Sendable: `body` is immutable and `@Sendable`; `continuation` is set once by
-    // the submitting task before the job is shared, and resumed once by its owner (see
-    // ``BlockingJob``); `result` is touched only by the pool thread that runs the job.
     private let body: @Sendable (inout Context) throws -> Value
     var continuation: UnsafeContinuation<Result<Value, BlockingPoolError>, Never>?
     /// Written by ``execute(_:)`` and read by ``complete()``, on the same pool thread.

@@ -72,7 +72,7 @@ public final class BlockingPool<Context>: Sendable {
     ///   takes. It does not limit the run itself.
     /// - Throws: ``BlockingPoolError``: ``BlockingPoolError/failed(_:)`` with what `body`
     ///   threw; any other case means `body` never ran.
-    public func run<Value: Sendable>(
+    public nonisolated(nonsending) func run<Value: Sendable>(
         queueTimeout: Duration? = nil,
         _ body: @escaping @Sendable (inout Context) throws -> Value
     ) async throws(BlockingPoolError) -> Value {
@@ -82,7 +82,7 @@ public final class BlockingPool<Context>: Sendable {
     /// Rejects the queued jobs with ``BlockingPoolError/shutDown``, lets the running ones
     /// finish, and returns when every thread has exited (its context released on it).
     /// Later jobs are rejected. Safe to call more than once.
-    public func shutdown() async {
+    public nonisolated(nonsending) func shutdown() async {
         await core.shutdown()
     }
 
@@ -104,7 +104,7 @@ extension BlockingPool where Context == Void {
 
     /// Runs `body` on one of the pool's threads and returns what it returns; the same
     /// bounds and errors as the context-passing `run`.
-    public func run<Value: Sendable>(
+    public nonisolated(nonsending) func run<Value: Sendable>(
         queueTimeout: Duration? = nil,
         _ body: @escaping @Sendable () throws -> Value
     ) async throws(BlockingPoolError) -> Value {

@@ -43,7 +43,7 @@ public final class BlockingThread<Context>: Sendable {
     ///   takes. It does not limit the run itself.
     /// - Throws: ``BlockingPoolError``: ``BlockingPoolError/failed(_:)`` with what `body`
     ///   threw; any other case means `body` never ran.
-    public func run<Value: Sendable>(
+    public nonisolated(nonsending) func run<Value: Sendable>(
         queueTimeout: Duration? = nil,
         _ body: @escaping @Sendable (inout Context) throws -> Value
     ) async throws(BlockingPoolError) -> Value {
@@ -52,7 +52,7 @@ public final class BlockingThread<Context>: Sendable {
 
     /// Rejects the queued jobs, lets the running one finish, and returns when the thread
     /// has exited (its context released on it).
-    public func shutdown() async {
+    public nonisolated(nonsending) func shutdown() async {
         await pool.shutdown()
     }
 

@@ -63,7 +63,7 @@ public final class WorkerPool: BuildingBlock {
     ///
     /// - Parameter timeout: the job's deadline from now; nil: the configuration's default.
     /// - Throws: ``WorkerPoolError``.
-    public func run<Value: Sendable>(
+    public nonisolated(nonsending) func run<Value: Sendable>(
         timeout: Duration? = nil,
         _ operation: @escaping @Sendable () async throws -> Value
     ) async throws(WorkerPoolError) -> Value {
@@ -87,12 +87,7 @@ public final class WorkerPool: BuildingBlock {
     }
 
     /// Running and waiting jobs, and counters.
-    public func metrics() async throws(WorkerPoolError) -> WorkerPoolMetrics {
-        guard let ref = binding.ref else { throw .notStarted }
-        do {
-            return try await ref.ask(timeout: askTimeout) { .metrics($0) }
-        } catch {
-            throw .unavailable(error)
-        }
+    public nonisolated(nonsending) func metrics() async throws(WorkerPoolError) -> WorkerPoolMetrics {
+        try await binding.ask(timeout: askTimeout, { .metrics($0) }, notStarted: WorkerPoolError.notStarted, unavailable: WorkerPoolError.unavailable)
     }
 }

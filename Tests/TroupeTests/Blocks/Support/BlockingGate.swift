@@ -8,9 +8,9 @@ import TroupeTesting
 /// A watchdog on its own real clock opens the gate after `limit` whatever happens, so a
 /// test whose threads can never all arrive (because they are, wrongly, cooperative-pool
 /// threads that the test itself needs) fails instead of hanging the test process.
+// @unchecked Sendable: every mutable field is guarded by `lock`; `condition` is used
+// only with that lock.
 final class BlockingGate: @unchecked Sendable {
-    // @unchecked Sendable: every mutable field is guarded by `lock`; `condition` is used
-    // only with that lock.
     private let lock = Lock()
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private var isOpen = false

@@ -176,3 +176,42 @@ import TroupeTesting
         await system.shutdown()
     }
 }
+
+@Suite struct ChildStopRaceTests {
+    enum ParentMessage: Sendable {
+        case spawn(ReplyTo<ActorRef<RecorderMessage>>)
+        case stopChild(ActorRef<RecorderMessage>)
+    }
+
+    struct Parent: Behavior {
+        mutating func receive(_ message: ParentMessage, context: ActorContext<ParentMessage>) async throws {
+            switch message {
+            case .spawn(let reply):
+                reply.complete { try context.spawn("child", mailbox: mailbox(8)) { Recorder() } }
+            case .stopChild(let child):
+                context.stop(child)
+            }
+        }
+    }
+
+    /// A parent that asked a child to stop, then is stopped itself before the child's exit
+    /// arrives, still waits for that child: no task is left behind.
+    @Test func aParentStoppedWhileItsChildIsStoppingWaitsForIt() async throws {
+        let system = try ActorSystem.forTesting()
+        let parent = try await system.spawn("parent", mailbox: mailbox(8)) { Parent() }
+        let child = try await parent.ask { .spawn($0) }
+        let busy = Latch()
+        child.trySend(.block(busy))
+        try await busy.waitForArrivals(1)
+        parent.trySend(.stopChild(child))  // the child stops after its current message
+        try await eventually("stop requested") { parent.metrics.processed == 2 }
+        let stopping = Task { await system.stop(childNamed: "parent") }
+        try await eventually("parent stopping, waiting for its child") { parent.state == .stopping }
+        busy.open()
+        _ = await stopping.value
+        #expect(child.state == .terminated)
+        let report = await system.shutdown()
+        #expect(report.completed)
+        #expect(system.liveTaskCount == 0)
+    }
+}

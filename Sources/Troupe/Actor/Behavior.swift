@@ -15,7 +15,7 @@
 /// # Concurrency contract
 /// The behavior never leaves its actor's task, so it need not be `Sendable`. Its methods
 /// run on the system's executor threads; they must not block the thread (use
-/// ``BlockingExecutor`` for blocking C calls).
+/// ``BlockingPool`` for blocking C calls).
 public protocol Behavior<Message>: SendableMetatype {
     /// The messages this actor accepts.
     associatedtype Message: Sendable

@@ -218,6 +218,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                 context.stoppedItself = false
             }
             if mode == .drain { closeForNewMessages() }
+            markEnding(forRestart: mode == .forRestart)
             return nil
         case .childExited(let child, let number, let reason):
             return await supervisionStorage?.childExited(child, incarnation: number, reason: reason)
@@ -309,6 +310,15 @@ extension CellBase {
     func markRunning() {
         lock.withLock {
             if currentStateLocked != .terminated { setStateLocked(.running) }
+        }
+    }
+
+    /// A stop was taken: the state shows it while the incarnation finishes its message and
+    /// stops its children.
+    @usableFromInline
+    func markEnding(forRestart: Bool) {
+        lock.withLock {
+            if currentStateLocked != .terminated { setStateLocked(forRestart ? .restarting : .stopping) }
         }
     }
 

@@ -239,6 +239,18 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         lock.withLock { incarnation }
     }
 
+    /// Completed when the running incarnation's task has finished; nil when no incarnation
+    /// runs (never launched, or already ended).
+    var runningIncarnationEnded: Completion<ExitReason>? {
+        lock.withLock {
+            guard task != nil else { return nil }
+            if let existing = incarnationEnded { return existing }
+            let made = Completion<ExitReason>()
+            incarnationEnded = made
+            return made
+        }
+    }
+
     /// Completed when the latest incarnation's task has finished.
     @usableFromInline
     var currentIncarnationEnded: Completion<ExitReason> {

@@ -253,10 +253,13 @@ final class Supervision: @unchecked Sendable {
     private func stop(_ slot: ChildSlot, mode: StopMode) async {
         slot.pendingRestart = nil
         let cell = slot.cell
-        if slot.incarnation != nil {
+        // Ask it to stop unless that was already done (`requestStop`); either way, wait for
+        // an incarnation that is still running. Terminating a child whose task still runs
+        // would drain its pending stop and leave the task parked for ever.
+        let alreadyRequested = stopRequested.remove(ObjectIdentifier(cell)) != nil
+        if slot.incarnation != nil || alreadyRequested, let ended = cell.runningIncarnationEnded {
+            if slot.incarnation != nil { cell.enqueueSystem(.stop(mode)) }
             slot.incarnation = nil
-            let ended = cell.currentIncarnationEnded
-            cell.enqueueSystem(.stop(mode))
             if let timeout = cell.shutdown.timeout {
                 if await ended.wait(until: system.clock.now.advanced(by: timeout), clock: system.clock) == nil {
                     cell.cancelSubtree()
@@ -266,6 +269,7 @@ final class Supervision: @unchecked Sendable {
                 _ = await ended.wait()
             }
         }
+        slot.incarnation = nil
         if mode != .forRestart {
             cell.terminate(.stopped)
         } else if cell.currentState != .terminated {

@@ -46,6 +46,26 @@ struct PostgresDriverTests {
         }
     }
 
+    @Test("a connection lost during COMMIT is not retryable: the commit may have happened")
+    func lostCommitIsAmbiguous() throws {
+        try TestDatabase.with(.postgres) { connection, database in
+            let victim = try #require(connection as? PostgresConnection)
+            try victim.execute("CREATE TABLE t (v BIGINT)")
+            try victim.begin()
+            try victim.execute("INSERT INTO t (v) VALUES ($1)", [1])
+            try terminate(victim.serverProcessID, from: database)
+
+            let lost = #expect(throws: DatabaseError.self) { try victim.commit() }
+            #expect(lost?.kind == .other)
+            #expect(lost?.isRetryable == false)
+            #expect(lost?.reason.contains("may or may not have committed") == true)
+            try victim.rollback()
+            // Here the server had ended the session first, so nothing was committed; the
+            // driver cannot tell that case from a lost acknowledgement.
+            #expect(try victim.queryFirst("SELECT COUNT(*) FROM t")?.decode(Int.self, at: 0) == 0)
+        }
+    }
+
     @Test("a serialization failure is transient")
     func serializationFailureIsTransient() throws {
         try TestDatabase.with(.postgres) { connection, database in

@@ -132,7 +132,21 @@ public final class PostgresConnection: DatabaseConnection {
             }
         case .commit:
             guard isInTransaction else { throw DatabaseError.misuse("commit outside a transaction: begin one first") }
-            let tag = try runControl(control)
+            // A COMMIT sent on a live connection that then drops may have committed: the
+            // acknowledgement, not the commit, may be what was lost. Running the transaction
+            // again could apply it twice, so that loss is not `transient` (retryable).
+            let sentOnLiveConnection = !transactionLost && connection.map { PQstatus($0) == CONNECTION_OK } == true
+            let tag: String
+            do {
+                tag = try runControl(control)
+            } catch let error where sentOnLiveConnection && error.code == DatabaseError.lostConnectionCode {
+                throw DatabaseError(
+                    error.kind == .unavailable ? .unavailable : .other,
+                    reason: "the connection was lost during COMMIT, so the transaction may or may not have committed (\(error.reason))",
+                    code: error.code,
+                    remedy: "Do not run the transaction again blindly: check whether its effects are there first. Roll back to reuse the connection."
+                )
+            }
             // COMMIT of a failed transaction "succeeds" with the tag ROLLBACK.
             if tag == "ROLLBACK" {
                 throw DatabaseError(

@@ -13,16 +13,17 @@ public import Troupe
 /// ```
 ///
 /// Each caller gets its own outcome: its value (a row id), or its own failure (a unique
-/// violation) while the rest of its group commits, because each write runs in a savepoint
-/// of the shared transaction. A caller hears of success only after the commit.
+/// violation) while the rest of its group commits. A group first runs without savepoints
+/// (one round trip per write); when a write fails on its own, the group runs again with a
+/// savepoint around each write, which isolates the failure. A caller hears of success only
+/// after the commit.
 ///
 /// # Bounds
 /// At most ``WriterOptions/maxPending`` writes wait (one more fails at once with
 /// `timeout`), at most ``WriterOptions/maxGroupSize`` share a transaction, one group is in
 /// flight at a time, and each group waits at most ``WriterOptions/timeout`` for a pool
 /// connection. Groups go through the ``DatabasePool``, so its breaker and retries apply:
-/// a group that fails `transient` is retried whole (a body may therefore run more than
-/// once: it must only touch the connection).
+/// a group that fails `transient` is retried whole.
 ///
 /// # Lifecycle
 /// An actor under a supervisor, placed after its pool (a `rest-for-one` storage supervisor
@@ -55,8 +56,10 @@ public final class GroupCommitWriter: BuildingBlock {
         }
     }
 
-    /// Runs `body` in the next group's transaction, in a savepoint of its own, and returns
-    /// its value once the group committed.
+    /// Runs `body` in the next group's transaction and returns its value once the group
+    /// committed. `body` may run more than once (the group is run again after another
+    /// write's failure, or retried after a transient one): it must only touch the
+    /// connection.
     ///
     /// - Throws: what `body` threw (its savepoint rolled back, the group unaffected), or the
     ///   group's failure (`transient` after the pool's retries, `unavailable`, a failed

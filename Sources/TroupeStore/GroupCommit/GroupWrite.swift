@@ -6,13 +6,14 @@ protocol GroupWrite: AnyObject, Sendable {
     var isFinished: Bool { get }
     /// Takes the write into a group; false if its caller already gave up (skip it).
     func claim() -> Bool
-    /// Runs the write inside the group's transaction, in a savepoint of its own, on the
-    /// connection's thread, and keeps its outcome until the commit. Returns false when the
-    /// write failed alone (its savepoint is rolled back; the group goes on).
+    /// Runs the write inside the group's transaction, on the connection's thread, and keeps
+    /// its outcome until the commit. With `isolated`, inside a savepoint of its own, so that
+    /// its failure is undone alone and the group goes on. Returns the write's own failure
+    /// (a unique violation, bad SQL), or nil when it succeeded.
     ///
     /// - Throws: a failure the whole group must share: `transient` (the transaction is
     ///   retried) or `unavailable` (the database is gone).
-    func stage(on connection: any DatabaseConnection) throws(DatabaseError) -> Bool
+    func stage(on connection: any DatabaseConnection, isolated: Bool) throws(DatabaseError) -> DatabaseError?
     /// The group committed: the caller gets the staged outcome.
     func publish()
     /// The group failed as a whole: the caller gets `error`.
@@ -44,18 +45,21 @@ final class PendingWrite<Value: Sendable>: GroupWrite {
 
     func claim() -> Bool { reply.claim() }
 
-    func stage(on connection: any DatabaseConnection) throws(DatabaseError) -> Bool {
+    func stage(on connection: any DatabaseConnection, isolated: Bool) throws(DatabaseError) -> DatabaseError? {
         let outcome: Result<Value, DatabaseError>
         do throws(DatabaseError) {
-            outcome = .success(try connection.withSavepoint { () throws(DatabaseError) in try body(connection) })
+            if isolated {
+                outcome = .success(try connection.withSavepoint { () throws(DatabaseError) in try body(connection) })
+            } else {
+                outcome = .success(try body(connection))
+            }
         } catch let error where Self.isGroupFailure(error) {
             throw error
         } catch {
             outcome = .failure(error)
         }
         staged.withLock { $0 = outcome }
-        if case .success = outcome { return true }
-        return false
+        return outcome.failure
     }
 
     func publish() {
@@ -77,5 +81,13 @@ final class PendingWrite<Value: Sendable>: GroupWrite {
         case .transient, .unavailable: true
         case .uniqueViolation, .timeout, .incompatibleSchema, .other: false
         }
+    }
+}
+
+extension Result {
+    /// The failure, or nil for a success.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import Troupe
 
 /// The group-commit writer's actor: collects writes while a group's transaction is in
@@ -11,13 +12,14 @@ import Troupe
 ///                                                            } COMMIT ──▶ each caller its own outcome
 /// ```
 ///
-/// One group is in flight at a time, so every write that arrives during a commit shares
-/// the next one: under load, groups grow to what arrives per commit, and one fsync serves
-/// them all. Alone, a write is a group of one and waits for nothing.
+/// One group is in flight at a time (by default), so every write that arrives during a
+/// commit shares the next one: under load, groups grow to what arrives per commit, and one
+/// fsync serves them all. Alone, a write is a group of one and waits for nothing.
 ///
 /// # Failures
-/// A write's own failure (a unique violation, another constraint, bad SQL) is rolled back
-/// to its savepoint and reported to that caller only. A failure of the transaction itself
+/// A write's own failure (a unique violation, another constraint, bad SQL) is reported to
+/// that caller only: the group runs again with a savepoint per write, and the failing one
+/// is rolled back to its savepoint while the others commit. A failure of the transaction itself
 /// (`transient`: the pool retries the whole group; `unavailable`; a failed commit) fails
 /// every write of the group with it. No caller hears of success before the commit.
 ///
@@ -32,7 +34,8 @@ struct WriterBehavior: Behavior {
     private let binding: ActorBinding<WriterMessage>
     private var incarnation = 0
     private var pending: [any GroupWrite] = []
-    /// Writes in the group in flight (0: none is).
+    /// Groups in flight, and the writes in them.
+    private var groupsInFlight = 0
     private var inFlight = 0
     private var metrics = WriterMetrics()
 
@@ -65,7 +68,8 @@ struct WriterBehavior: Behavior {
             startGroup(context)
         case .groupFinished(let report):
             guard report.incarnation == incarnation else { return }
-            inFlight = 0
+            groupsInFlight -= 1
+            inFlight -= report.size
             record(report)
             startGroup(context)
         case .metrics(let reply):
@@ -87,9 +91,14 @@ struct WriterBehavior: Behavior {
         pending.removeAll()
     }
 
-    /// Sends the next group unless one is in flight.
+    /// Sends the next groups while fewer than the limit are in flight.
     private mutating func startGroup(_ context: ActorContext<WriterMessage>) {
-        guard inFlight == 0, !pending.isEmpty else { return }
+        while groupsInFlight < options.maxGroupsInFlight && !pending.isEmpty {
+            sendGroup(context)
+        }
+    }
+
+    private mutating func sendGroup(_ context: ActorContext<WriterMessage>) {
         var claimed: [any GroupWrite] = []
         var taken = 0
         while taken < pending.count && claimed.count < options.maxGroupSize {
@@ -101,7 +110,8 @@ struct WriterBehavior: Behavior {
         pending.removeFirst(taken)
         guard !claimed.isEmpty else { return }
         let group = claimed
-        inFlight = group.count
+        groupsInFlight += 1
+        inFlight += group.count
         let pool = pool
         let timeout = options.timeout
         let incarnation = incarnation
@@ -114,31 +124,62 @@ struct WriterBehavior: Behavior {
             case .failure(let error):
                 // `commit` catches everything; kept total rather than trapping.
                 return .groupFinished(
-                    GroupReport(incarnation: incarnation, size: group.count, failedAlone: 0, failure: DatabaseError(.other, reason: "\(error)"))
+                    GroupReport(incarnation: incarnation, size: group.count, failedAlone: 0, isolated: false, failure: DatabaseError(.other, reason: "\(error)"))
                 )
             }
         })
     }
 
     /// Runs one group as one transaction on a pooled connection, then tells each caller.
+    ///
+    /// Optimistic first: the writes run one after the other with no savepoints, one round
+    /// trip each. If one of them fails on its own, that attempt is rolled back and the group
+    /// runs again with a savepoint around each write (two more round trips each), where the
+    /// failure is undone alone. Bad writes are rare; savepoints on every write would
+    /// triple the round trips to PostgreSQL for all of them.
     private static func commit(_ group: [any GroupWrite], pool: DatabasePool, timeout: Duration, incarnation: Int) async -> GroupReport {
-        do throws(DatabaseError) {
-            let failedAlone = try await pool.transaction(timeout: timeout) { connection throws(DatabaseError) -> Int in
-                var failed = 0
-                for write in group {
-                    if try !write.stage(on: connection) { failed += 1 }
+        var isolated = false
+        while true {
+            let abandoned = AbandonedAttempt()
+            let mode = isolated
+            do throws(DatabaseError) {
+                // Retryable: the unit is the whole transaction.
+                let failedAlone = try await pool.submit(retryable: true, timeout: timeout) { connection throws(DatabaseError) -> Int in
+                    let failedAlone = try connection.transaction { () throws(DatabaseError) -> Int in
+                        var failed = 0
+                        for write in group {
+                            guard let failure = try write.stage(on: connection, isolated: mode) else { continue }
+                            guard mode else {
+                                // Without a savepoint the failure may have aborted the
+                                // transaction (PostgreSQL): give this attempt up and run the
+                                // group isolated.
+                                abandoned.mark()
+                                throw failure
+                            }
+                            failed += 1
+                        }
+                        return failed
+                    }
+                    // Committed: the callers hear of it right here, on the connection's
+                    // thread, while the report travels back to the writer. By the time the
+                    // writer starts its next group, their next writes have arrived.
+                    for write in group { write.publish() }
+                    return failedAlone
                 }
-                return failed
+                return GroupReport(incarnation: incarnation, size: group.count, failedAlone: failedAlone, isolated: mode, failure: nil)
+            } catch {
+                if abandoned.isMarked && !mode {
+                    isolated = true
+                    continue
+                }
+                for write in group { write.fail(error) }
+                return GroupReport(incarnation: incarnation, size: group.count, failedAlone: 0, isolated: mode, failure: error)
             }
-            for write in group { write.publish() }
-            return GroupReport(incarnation: incarnation, size: group.count, failedAlone: failedAlone, failure: nil)
-        } catch {
-            for write in group { write.fail(error) }
-            return GroupReport(incarnation: incarnation, size: group.count, failedAlone: 0, failure: error)
         }
     }
 
     private mutating func record(_ report: GroupReport) {
+        if report.isolated { metrics.isolatedGroups += 1 }
         metrics.groupSizes[report.size, default: 0] += 1
         metrics.largestGroup = max(metrics.largestGroup, report.size)
         if report.failure != nil {
@@ -150,4 +191,14 @@ struct WriterBehavior: Behavior {
             metrics.failedWrites += report.failedAlone
         }
     }
+}
+
+/// Set by a group attempt that gave up because one write failed on its own (so the writer
+/// runs the group again, isolated), as opposed to a failure of the whole group.
+private final class AbandonedAttempt: Sendable {
+    private let marked = Atomic<Bool>(false)
+
+    func mark() { marked.store(true, ordering: .releasing) }
+
+    var isMarked: Bool { marked.load(ordering: .acquiring) }
 }

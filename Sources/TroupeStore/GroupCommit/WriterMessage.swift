@@ -18,6 +18,8 @@ struct GroupReport: Sendable {
     let size: Int
     /// Writes that failed alone inside a committed group.
     let failedAlone: Int
+    /// The group ran with a savepoint per write (because a write failed on its own).
+    let isolated: Bool
     /// Why the whole group failed, or nil when it committed.
     let failure: DatabaseError?
 }

@@ -8,11 +8,14 @@ public struct WriterMetrics: Sendable, Hashable {
     public var writes = 0
     /// Writes that failed: alone (their own constraint violation) or with their group.
     public var failedWrites = 0
+    /// Groups run again with a savepoint per write because one of their writes failed on
+    /// its own (the optimistic attempt without savepoints was rolled back).
+    public var isolatedGroups = 0
     /// Writes refused because `maxPending` were already waiting.
     public var queueFull = 0
     /// Writes waiting for the next group now.
     public var pending = 0
-    /// Writes in the group in flight now (0 when none is).
+    /// Writes in the groups in flight now (0 when none is).
     public var inFlight = 0
     /// Committed and failed groups by size: `groupSizes[n]` groups had `n` writes.
     public var groupSizes: [Int: Int] = [:]

@@ -7,9 +7,14 @@ public import Troupe
 /// | `maxPending` | 10,000 | writes waiting for the next group; one more fails at once (`timeout`) |
 /// | `maxGroupSize` | 256 | writes in one transaction |
 /// | `timeout` | 5 s | how long a group may wait for a pool connection (and retry) |
+/// | `maxGroupsInFlight` | 1 | groups committing at once, each on its own connection |
 ///
-/// One group is in flight at a time: writes that arrive meanwhile form the next one. That
-/// is what makes them share a commit, and SQLite has one writer at a time anyway.
+/// With one group in flight, writes that arrive meanwhile form the next one: that is what
+/// makes them share a commit, and SQLite has one writer at a time anyway (a second group
+/// would only wait for its lock). PostgreSQL commits transactions in parallel: there a
+/// group's statements cost a network round trip each, and two to four groups in flight
+/// overlap those round trips. Each caller still waits for its own write, so one caller's
+/// writes stay in order; writes of different callers never had an order.
 public struct WriterOptions: Sendable {
     /// Writes waiting for the next group, at most.
     public let maxPending: Int
@@ -18,15 +23,24 @@ public struct WriterOptions: Sendable {
     public let maxGroupSize: Int
     /// The deadline of each group's request to the pool.
     public let timeout: Duration
+    /// Groups committing at once (each takes a pool connection).
+    public let maxGroupsInFlight: Int
 
     /// - Throws: ``ConfigurationError`` for a count below 1 or a non-positive timeout.
-    public init(maxPending: Int = 10_000, maxGroupSize: Int = 256, timeout: Duration = .seconds(5)) throws(ConfigurationError) {
+    public init(
+        maxPending: Int = 10_000,
+        maxGroupSize: Int = 256,
+        timeout: Duration = .seconds(5),
+        maxGroupsInFlight: Int = 1
+    ) throws(ConfigurationError) {
         if maxPending < 1 { throw .notPositive(setting: "writer max pending", value: maxPending) }
         if maxGroupSize < 1 { throw .notPositive(setting: "writer max group size", value: maxGroupSize) }
         if timeout <= .zero { throw .invalidDuration(setting: "writer timeout", value: timeout) }
+        if maxGroupsInFlight < 1 { throw .notPositive(setting: "writer max groups in flight", value: maxGroupsInFlight) }
         self.maxPending = maxPending
         self.maxGroupSize = maxGroupSize
         self.timeout = timeout
+        self.maxGroupsInFlight = maxGroupsInFlight
     }
 
     /// The defaults (cannot fail).

@@ -146,11 +146,15 @@ public final class DatabasePool: BuildingBlock {
 
     /// Probes the database with `SELECT 1` through the pool (a request like any other: it
     /// waits for a connection, and fails at once while the breaker is open) and reports it
-    /// with the counters.
+    /// with the counters, which include the probe.
+    ///
+    /// The counters of ``metrics()`` lag a request's result by a moment: a caller is told its
+    /// outcome by the connection's thread, before the pool actor counts it.
     public func checkHealth(timeout: Duration? = nil) async -> PoolHealth {
         var failure: DatabaseError?
         do {
-            try await withConnection(timeout: timeout) { connection throws(DatabaseError) in try connection.ping() }
+            // Held until the pool has counted it, so the counters below include the probe.
+            try await submit(retryable: false, timeout: timeout, holdsReply: true) { connection throws(DatabaseError) in try connection.ping() }
         } catch {
             failure = error
         }
@@ -166,12 +170,15 @@ public final class DatabasePool: BuildingBlock {
 
     // MARK: - Plumbing
 
-    private func submit<Value: Sendable>(
+    /// Runs `body` on a pooled connection; `retryable` says whether running it again after a
+    /// transient failure is safe. (The group-commit writer runs its groups through this.)
+    func submit<Value: Sendable>(
         retryable: Bool,
         timeout: Duration?,
+        holdsReply: Bool = false,
         _ body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
     ) async throws(DatabaseError) -> Value {
-        let reply = try enqueue(retryable: retryable, timeout: timeout, body)
+        let reply = try enqueue(retryable: retryable, timeout: timeout, holdsReply: holdsReply, body)
         // Cancellation wins only while the request waits; once its job started, the caller
         // waits for the real outcome (its work may commit).
         let cancelled = DatabaseError(
@@ -186,12 +193,13 @@ public final class DatabasePool: BuildingBlock {
     private func enqueue<Value: Sendable>(
         retryable: Bool,
         timeout: Duration?,
+        holdsReply: Bool,
         _ body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
     ) throws(DatabaseError) -> OneShot<Result<Value, DatabaseError>> {
         let target = try target()
         let now = target.clock.now
         let request = PoolRequest(
-            submittedAt: now, deadline: now.advanced(by: timeout ?? options.defaultTimeout), retryable: retryable, body: body
+            submittedAt: now, deadline: now.advanced(by: timeout ?? options.defaultTimeout), retryable: retryable, holdsReply: holdsReply, body: body
         )
         let reply = request.reply
         switch target.ref.trySend(.submit(request)) {

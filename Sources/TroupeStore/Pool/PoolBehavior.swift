@@ -204,10 +204,13 @@ struct PoolBehavior: Behavior {
         let permit = entry.permit
         let incarnation = incarnation
         let mayRetry = job.retryable && attempt + 1 < options.retry.maxAttempts
+        // A probe's caller hears its outcome only after the breaker has counted it, so that
+        // its next request finds the circuit closed (or open), not still half-open.
+        let holdReply = permit.isProbe || job.holdsReply
         context.pipeToSelf({
             do {
                 return try await thread.run { session in
-                    let outcome = job.run(on: session, mayRetry: mayRetry)
+                    let outcome = job.run(on: session, mayRetry: mayRetry, holdReply: holdReply)
                     return JobReport(
                         incarnation: incarnation, slot: slot, job: job, purpose: purpose, attempt: attempt, permit: permit, outcome: outcome, connectionOpen: session.isOpen
                     )
@@ -236,13 +239,17 @@ struct PoolBehavior: Behavior {
     }
 
     private mutating func finished(_ report: JobReport, _ context: ActorContext<PoolMessage>) {
-        guard report.incarnation == incarnation, slots[report.slot] != nil else { return }
+        guard report.incarnation == incarnation, slots[report.slot] != nil else {
+            report.job.deliver()
+            return
+        }
         slots[report.slot]?.busy = false
         slots[report.slot]?.open = report.connectionOpen
         slots[report.slot]?.idleSince = context.now
         busyCount -= 1
         idleSlots.append(report.slot)
         updateBreaker(with: report, context)
+        report.job.deliver()
         settle(report, context)
         serveWaiting(context)
         armIdleCheck(context)

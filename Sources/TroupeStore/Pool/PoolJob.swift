@@ -1,3 +1,4 @@
+import Synchronization
 import Troupe
 
 /// What became of one attempt of a job on a connection thread, as the pool actor needs to
@@ -27,9 +28,15 @@ protocol PoolJob: AnyObject, Sendable {
     /// True once the caller has its result (or gave up before the job started): the pool
     /// skips it.
     var isFinished: Bool { get }
+    /// The caller hears its outcome only once the pool has counted it (a health check,
+    /// whose caller reads the counters next).
+    var holdsReply: Bool { get }
     /// Runs the job on the connection thread that owns `session`. With `mayRetry`, a
     /// retryable failure is returned as ``JobOutcome/retry(_:)`` without telling the caller.
-    func run(on session: ConnectionSession, mayRetry: Bool) -> JobOutcome
+    /// With `holdReply`, the caller is told only when the pool calls ``deliver()``.
+    func run(on session: ConnectionSession, mayRetry: Bool, holdReply: Bool) -> JobOutcome
+    /// Tells the caller the outcome held back by ``run(on:mayRetry:holdReply:)``.
+    func deliver()
     /// Fails the job with `error` (deadline, full queue, open breaker, stopped pool);
     /// false if the caller already had a result or had given up.
     @discardableResult
@@ -41,25 +48,34 @@ final class PoolRequest<Value: Sendable>: PoolJob {
     let submittedAt: ClockInstant
     let deadline: ClockInstant
     let retryable: Bool
+    let holdsReply: Bool
     private let body: @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
     let reply = OneShot<Result<Value, DatabaseError>>()
+    /// An outcome held back until the pool has counted it (a breaker probe's).
+    private let held = Mutex<Result<Value, DatabaseError>?>(nil)
 
     init(
         submittedAt: ClockInstant,
         deadline: ClockInstant,
         retryable: Bool,
+        holdsReply: Bool = false,
         body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
     ) {
         self.submittedAt = submittedAt
         self.deadline = deadline
         self.retryable = retryable
+        self.holdsReply = holdsReply
         self.body = body
     }
 
     deinit {
-        // The last reference went away without an outcome: the message carrying the request
-        // was lost (the pool actor failed while handling it). The caller, which holds only
-        // the reply, must not wait forever.
+        // The last reference went away: deliver a held outcome whose report never reached
+        // the pool, or, without one, the message carrying the request was lost (the pool
+        // actor failed while handling it). The caller, which holds only the reply, must not
+        // wait forever. (Both are no-ops when the caller already has its outcome.)
+        if let held = held.withLock({ $0 }) {
+            reply.finish(held)
+        }
         reply.finish(.failure(DatabaseError(
             .unavailable, reason: "the request was lost: the connection pool failed or stopped before running it",
             remedy: "The pool restarts under its supervisor: retry the request."
@@ -68,7 +84,7 @@ final class PoolRequest<Value: Sendable>: PoolJob {
 
     var isFinished: Bool { reply.isFinished }
 
-    func run(on session: ConnectionSession, mayRetry: Bool) -> JobOutcome {
+    func run(on session: ConnectionSession, mayRetry: Bool, holdReply: Bool) -> JobOutcome {
         // From here on the caller waits for this outcome, even if it is cancelled.
         guard reply.claim() else { return .abandoned }
         let result: Result<Value, DatabaseError>
@@ -79,16 +95,23 @@ final class PoolRequest<Value: Sendable>: PoolJob {
             result = .failure(error)
         }
         session.cleanUp()
-        switch result {
-        case .success:
-            reply.finish(result)
-            return .succeeded
-        case .failure(let error) where error.isRetryable && mayRetry:
+        if case .failure(let error) = result, error.isRetryable && mayRetry {
             return .retry(error)
-        case .failure(let error):
-            reply.finish(result)
-            return .failed(error)
         }
+        if holdReply {
+            held.withLock { $0 = result }
+        } else {
+            reply.finish(result)
+        }
+        switch result {
+        case .success: return .succeeded
+        case .failure(let error): return .failed(error)
+        }
+    }
+
+    func deliver() {
+        guard let outcome = held.withLock({ $0 }) else { return }
+        reply.finish(outcome)
     }
 
     @discardableResult

@@ -124,11 +124,3 @@ func outcome<Value>(_ body: () async throws(DatabaseError) -> Value) async -> Re
         return .failure(error)
     }
 }
-
-extension Result {
-    /// The failure, or nil for a success.
-    var failure: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
-    }
-}

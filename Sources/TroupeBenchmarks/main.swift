@@ -1,8 +1,8 @@
 import Foundation
 
 // TroupeBenchmarks [suite] [runs=3] [scale=1.0]
-//   suite: runtime (default) | all
-// Release builds only: `make bench-runtime`.
+//   suite: runtime (default) | store | all
+// Release builds only: `make bench-runtime`, `make bench-store`.
 let arguments = CommandLine.arguments.dropFirst()
 let suite = arguments.first ?? "runtime"
 let runs = arguments.dropFirst().first.flatMap(Int.init) ?? 3
@@ -17,11 +17,14 @@ emit("# troupe benchmarks: suite=\(suite) runs=\(runs) scale=\(scale) cores=\(Pr
 switch suite {
 case "runtime", "all":
     try await RuntimeBenchmarks(harness: harness).run()
+    if suite == "all" { try await StoreBenchmarks(harness: harness).run() }
+case "store":
+    try await StoreBenchmarks(harness: harness).run()
 case "blocks":
     try await BlocksBenchmarks(harness: harness).run()
 case "fanin", "pingpong", "ring", "spawn", "memory":
     try await RuntimeBenchmarks(harness: harness).run(only: suite)
 default:
-    emit("unknown suite \(suite); use runtime or all")
+    emit("unknown suite \(suite); use runtime, store or all")
     exit(2)
 }

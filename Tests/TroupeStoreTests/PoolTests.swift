@@ -131,14 +131,27 @@ struct PoolTests {
         retry: RetryPolicy(maxAttempts: 3, backoff: Backoff(initial: .milliseconds(100), maximum: .seconds(1), jitter: 0))
     )
 
-    @Test("SQLITE_BUSY on an idempotent statement is retried after the backoff, on the pool's clock")
-    func busyIdempotentStatementIsRetried() async throws {
+    /// Runs `body` with a pool (``retryOptions``, a 10 ms busy timeout) on a SQLite database
+    /// with a table made by `create`, while another connection holds the write lock (BEGIN
+    /// IMMEDIATE), so that every write through the pool fails SQLITE_BUSY until `body`
+    /// commits or rolls back the blocker.
+    private func withWriteLockHeld(
+        _ create: String,
+        _ body: (PoolFixture, any DatabaseConnection) async throws -> Void
+    ) async throws {
         try await PoolFixture.with(.sqlite, options: Self.retryOptions, busyTimeout: .milliseconds(10)) { fixture in
-            let pool = fixture.pool
-            try await pool.execute("CREATE TABLE t (k BIGINT PRIMARY KEY, v BIGINT)")
+            try await fixture.pool.execute(create)
             let blocker = try fixture.database.connect()
             defer { blocker.close() }
-            try blocker.begin()  // BEGIN IMMEDIATE: holds the write lock
+            try blocker.begin()
+            try await body(fixture, blocker)
+        }
+    }
+
+    @Test("SQLITE_BUSY on an idempotent statement is retried after the backoff, on the pool's clock")
+    func busyIdempotentStatementIsRetried() async throws {
+        try await withWriteLockHeld("CREATE TABLE t (k BIGINT PRIMARY KEY, v BIGINT)") { fixture, blocker in
+            let pool = fixture.pool
 
             async let upserted = pool.execute(
                 "INSERT INTO t (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v", [1, 10], idempotent: true
@@ -158,12 +171,8 @@ struct PoolTests {
 
     @Test("a whole transaction is retried; a statement not marked idempotent is not")
     func onlySafeWorkIsRetried() async throws {
-        try await PoolFixture.with(.sqlite, options: Self.retryOptions, busyTimeout: .milliseconds(10)) { fixture in
+        try await withWriteLockHeld("CREATE TABLE t (v BIGINT)") { fixture, blocker in
             let pool = fixture.pool
-            try await pool.execute("CREATE TABLE t (v BIGINT)")
-            let blocker = try fixture.database.connect()
-            defer { blocker.close() }
-            try blocker.begin()
 
             let notIdempotent = await #expect(throws: DatabaseError.self) { try await pool.execute("INSERT INTO t (v) VALUES ($1)", [1]) }
             #expect(notIdempotent?.kind == .transient)
@@ -185,12 +194,8 @@ struct PoolTests {
 
     @Test("retries stop at the request's deadline and at maxAttempts; the caller gets the transient error")
     func retriesAreBounded() async throws {
-        try await PoolFixture.with(.sqlite, options: Self.retryOptions, busyTimeout: .milliseconds(10)) { fixture in
+        try await withWriteLockHeld("CREATE TABLE t (v BIGINT)") { fixture, blocker in
             let pool = fixture.pool
-            try await pool.execute("CREATE TABLE t (v BIGINT)")
-            let blocker = try fixture.database.connect()
-            defer { blocker.close() }
-            try blocker.begin()
 
             // A 50 ms deadline leaves no room for a 100 ms backoff.
             let pastDeadline = await #expect(throws: DatabaseError.self) {

@@ -12,10 +12,10 @@ import Troupe
 /// # Thread safety
 /// All members may be called from any thread. A continuation is never resumed while the
 /// lock is held.
+// @unchecked Sendable: `state` and `claimed` are read and written only between `lock.lock()`
+// and `lock.unlock()`; the continuation `state` may hold is taken out under the lock as the
+// state moves to `.finished`, so it is resumed exactly once; `lock` itself is Sendable.
 final class OneShot<Value: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `state` and `claimed` are read and written only between
-    // `lock.lock()` and `lock.unlock()`; the continuation `state` may hold is taken out
-    // under the lock as the state moves to `.finished`, so it is resumed exactly once.
     private enum State {
         case pending
         case waiting(UnsafeContinuation<Value, Never>)

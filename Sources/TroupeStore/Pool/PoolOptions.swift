@@ -70,6 +70,7 @@ public struct PoolOptions: Sendable {
 
     /// Opens after 5 consecutive `unavailable` failures; after 2 s lets one request through
     /// as a probe (which has 10 s to answer).
+    // Valid by construction (positive counts and durations).
     public static let defaultBreaker = try! CircuitBreakerConfiguration(
         failureThreshold: 5, openDuration: .seconds(2), halfOpenProbes: 1, probeTimeout: .seconds(10)
     )

@@ -22,9 +22,11 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// 4 attempts; backoff 10 ms, 20 ms, 40 ms (up to 1 s), half of each random.
+    // Valid by construction (positive counts and durations, jitter within 0...1).
     public static let `default` = try! RetryPolicy(maxAttempts: 4, backoff: Backoff(initial: .milliseconds(10), maximum: .seconds(1), jitter: 0.5))
 
     /// No retries: every failure reaches the caller at once.
+    // Valid by construction.
     public static let never = try! RetryPolicy(maxAttempts: 1, backoff: Backoff(initial: .milliseconds(1), maximum: .milliseconds(1), jitter: 0))
 
     /// The delay before retry number `retry` (0 for the first retry): the exponential step,

@@ -18,7 +18,8 @@
 /// Runs on a ``DatabaseConnection``, so the same thread rule applies: call it from a thread
 /// the caller owns (the pool's), never from the cooperative pool in the server.
 public struct Migrator: Sendable {
-    /// The table recording applied migrations.
+    /// The table recording applied versions (written literally in the statements below: SQL is
+    /// never assembled by interpolation, not even from constants).
     public static let versionTable = "schema_migrations"
 
     /// The migrations, by version, starting at 1.
@@ -51,7 +52,7 @@ public struct Migrator: Sendable {
                 _ = try connection.query(lock)
             }
             try connection.execute(
-                "CREATE TABLE IF NOT EXISTS \(Self.versionTable) (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             )
             let recorded = try recordedMigrations(connection)
             let previous = recorded.last?.version ?? 0
@@ -62,7 +63,7 @@ public struct Migrator: Sendable {
                     try connection.execute(statement)
                 }
                 try connection.execute(
-                    "INSERT INTO \(Self.versionTable) (version, name, applied_at) VALUES ($1, $2, $3)",
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                     [.integer(Int64(migration.version)), .text(migration.name), .integer(unixMilliseconds())]
                 )
                 applied.append(migration.version)
@@ -82,12 +83,12 @@ public struct Migrator: Sendable {
             exists = try connection.queryFirst("SELECT to_regclass($1) IS NOT NULL", [.text(Self.versionTable)])?.decode(Bool.self, at: 0) ?? false
         }
         guard exists else { return 0 }
-        return try connection.queryFirst("SELECT COALESCE(MAX(version), 0) FROM \(Self.versionTable)")?.decode(Int.self, at: 0) ?? 0
+        return try connection.queryFirst("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")?.decode(Int.self, at: 0) ?? 0
     }
 
     private func recordedMigrations(_ connection: any DatabaseConnection) throws(DatabaseError) -> [(version: Int, name: String)] {
         var recorded: [(version: Int, name: String)] = []
-        for row in try connection.query("SELECT version, name FROM \(Self.versionTable) ORDER BY version") {
+        for row in try connection.query("SELECT version, name FROM schema_migrations ORDER BY version") {
             recorded.append((version: try row.decode(Int.self, at: 0), name: try row.decode(String.self, at: 1)))
         }
         return recorded

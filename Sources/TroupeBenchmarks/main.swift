@@ -1,8 +1,10 @@
 import Foundation
 
 // TroupeBenchmarks [suite] [runs=3] [scale=1.0]
-//   suite: runtime (default) | store | all
-// Release builds only: `make bench-runtime`, `make bench-store`.
+//   suite: runtime (default: the runtime's figures, then the building blocks')
+//          | blocks | store | all
+//          | fanin | pingpong | ring | spawn | memory   (one runtime figure, no peers)
+// Release builds only: `make bench-runtime`, `make bench-store`, `make bench`.
 let arguments = CommandLine.arguments.dropFirst()
 let suite = arguments.first ?? "runtime"
 let runs = arguments.dropFirst().first.flatMap(Int.init) ?? 3
@@ -25,6 +27,6 @@ case "blocks":
 case "fanin", "pingpong", "ring", "spawn", "memory":
     try await RuntimeBenchmarks(harness: harness).run(only: suite)
 default:
-    emit("unknown suite \(suite); use runtime, store or all")
+    emit("unknown suite \(suite); use runtime, blocks, store, all, or one of fanin, pingpong, ring, spawn, memory")
     exit(2)
 }

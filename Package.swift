@@ -21,7 +21,9 @@ let package = Package(
         // A program that embeds the runtime in a small service (`make run` until the server exists).
         .executableTarget(name: "EmbeddedShop", dependencies: ["Troupe"], path: "Examples/EmbeddedShop", swiftSettings: strict),
         // Release-mode benchmarks with peers measured in the same run (`make bench`).
-        .executableTarget(name: "TroupeBenchmarks", dependencies: ["Troupe", "TroupeStore"], swiftSettings: strict),
+        .executableTarget(name: "TroupeBenchmarks", dependencies: ["Troupe", "TroupeStore", "CBenchSupport"], swiftSettings: strict),
+        // glibc's heap statistics for the memory benchmark (malloc.h is not in Swift's Glibc module).
+        .target(name: "CBenchSupport"),
         // Storage: C shims over the system's sqlite3 and libpq (no pkgConfig: a fresh machine may
         // lack pkg-config, and the shim headers find Debian's include paths themselves).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),

@@ -133,7 +133,9 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             if index < batch.count {
                 let first = index
                 batches &+= 1
-                let sampled = batches % Self.latencySampleInterval == 1
+                // Every eighth batch, starting with the eighth: an actor that handled a
+                // few messages and went idle carries no histogram.
+                let sampled = batches % Self.latencySampleInterval == 0
                 let startedAt = sampled ? monotonicNanoseconds() : 0
                 while index < batch.count {
                     if let mode = context.stopMode, mode != .drain { break }
@@ -204,7 +206,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     /// Handles one system message; returns an exit reason if the incarnation must end.
-    @inlinable
+    /// Not inlined into the loop: its locals would then stay in every parked actor's frame.
+    @inlinable @inline(never)
     nonisolated(nonsending) func handle(
         _ message: SystemMessage,
         _ behavior: inout B,
@@ -252,7 +255,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     /// Hands a message that came through the system lane to the behavior.
-    @inlinable
+    @inlinable @inline(never)
     nonisolated(nonsending) func deliver(
         _ message: B.Message,
         _ behavior: inout B,

@@ -23,10 +23,10 @@ import Troupe
 /// exactly the mistake the gate exposes.
 ///
 /// # Thread safety
-/// All members may be called from any thread or task.
-// Unchecked Sendable: `isOpen`, `arrivals`, `arrivalWaiters` and `expired` are only accessed
-// while `lock` is held; `condition` is waited on only with that lock and freed in `deinit`;
-// `watchdog` is immutable after `init`.
+/// All members may be called from any thread or task. `isOpen`, `arrivals`,
+/// `arrivalWaiters` and `expired` are only accessed while `lock` is held; `condition` is
+/// waited on only with that lock and freed in `deinit`; `watchdog` is set once, in `init`.
+// Unchecked Sendable: the mutable state is guarded by `lock` (see # Thread safety).
 public final class BlockingGate: @unchecked Sendable {
     private let lock = Lock()
     private let condition: UnsafeMutablePointer<pthread_cond_t>

@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 import Testing
 import Troupe
 import TroupeTesting
@@ -74,9 +73,9 @@ import TroupeTesting
 
     @Test func eachThreadOfAPoolHasItsOwnContext() async throws {
         let released = TestProbe<Bool>()
-        let made = Mutex<[Int]>([])
+        let made = TestProbe<Int>()
         let pool = try BlockingPool(name: "ctx", threads: 3, queueCapacity: 8, clock: ManualClock()) { index in
-            made.withLock { $0.append(index) }
+            made.record(index)
             return Connection(released: released)
         }
         let gate = BlockingGate()
@@ -95,7 +94,8 @@ import TroupeTesting
             return try await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(threadsSeen == [true, true, true])
-        #expect(made.withLock { $0.sorted() } == [0, 1, 2])
+        #expect(Set([try await made.next(), try await made.next(), try await made.next()]) == [0, 1, 2])
+        try made.expectNoPendingEvents()
         await pool.shutdown()
         for _ in 0..<3 { #expect(try await released.next() == true) }
     }

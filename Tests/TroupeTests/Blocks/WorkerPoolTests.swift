@@ -1,24 +1,26 @@
-import Synchronization
 import Testing
 import Troupe
 import TroupeTesting
 
 /// How many operations run at once, and the most that ever did.
-final class Concurrency: Sendable {
-    private let state = Mutex<(now: Int, most: Int)>((0, 0))
+// Unchecked Sendable: `now` and `mostAtOnce` are only accessed while `lock` is held.
+final class Concurrency: @unchecked Sendable {
+    private let lock = Lock()
+    private var now = 0
+    private var mostAtOnce = 0
 
     func enter() {
-        state.withLock { state in
-            state.now += 1
-            state.most = max(state.most, state.now)
+        lock.withLock {
+            now += 1
+            mostAtOnce = max(mostAtOnce, now)
         }
     }
 
     func leave() {
-        state.withLock { $0.now -= 1 }
+        lock.withLock { now -= 1 }
     }
 
-    var most: Int { state.withLock { $0.most } }
+    var most: Int { lock.withLock { mostAtOnce } }
 }
 
 @Suite struct WorkerPoolTests {

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Ties a building block's façade (the `Sendable` object callers hold) to the actor that
 /// owns the block's state, once the block's spec has been placed in a tree.
 ///
@@ -12,14 +10,16 @@ import Synchronization
 /// `bind` and `ref` may be called from any thread. Placing one façade's spec twice
 /// rebinds the façade to the newer place (the first place keeps running, unreachable
 /// through this façade): place each block once, as with ``KeyedActors``.
-final class BlockBinding<Message: Sendable>: Sendable {
-    private let current = Mutex<ActorRef<Message>?>(nil)
+// Unchecked Sendable: `current` is only read and written while `lock` (a pthread mutex) is held.
+final class BlockBinding<Message: Sendable>: @unchecked Sendable {
+    private let lock = Lock()
+    private var current: ActorRef<Message>?
 
     init() {}
 
     /// The actor, if the spec has been placed in a tree.
     var ref: ActorRef<Message>? {
-        current.withLock { $0 }
+        lock.withLock { current }
     }
 
     /// Asks the actor, mapping the two ways that can fail to the block's own error type:
@@ -60,7 +60,7 @@ final class BlockBinding<Message: Sendable>: Sendable {
                 path: path, system: system, parent: parent, restart: spec.restart, shutdown: spec.shutdown,
                 mailbox: mailbox, factory: factory
             )
-            current.withLock { $0 = ActorRef(cell: cell) }
+            lock.withLock { current = ActorRef(cell: cell) }
             return cell
         })
     }

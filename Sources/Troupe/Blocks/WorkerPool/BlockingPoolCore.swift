@@ -8,8 +8,7 @@ import Glibc
 /// One lock guards the queue and every job's phase and links. Nothing is resumed, no user
 /// code runs and no clock is called while it is held. Threads hold a strong reference to
 /// the core until they exit, so a pool that is dropped still finishes its running jobs.
-// @unchecked Sendable: `queue` and `liveThreads` are only accessed under `lock`; `condition`
-// is a pthread condition used with that lock; the rest is immutable.
+// Unchecked Sendable: `queue` and `liveThreads` are only accessed under `lock`, `condition` waits with it; the rest is immutable.
 final class BlockingPoolCore<Context>: @unchecked Sendable {
     let name: String
     let clock: any ActorClock

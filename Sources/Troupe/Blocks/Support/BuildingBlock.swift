@@ -9,8 +9,10 @@
 /// let rows = try await breaker.run { try await database.query() }
 /// ```
 ///
-/// Place a block once. Calls made before its spec has been placed fail with the block's
-/// "unavailable" error; calls made while its actor restarts wait in its mailbox.
+/// Place a block once. Calls made before its spec has been placed fail at once with the
+/// block's `notStarted` error (``WorkerPoolError/notStarted``, ``TTLCacheError/notStarted``
+/// and so on; publishing to an event bus reaches no one, and reporting an outcome to a
+/// circuit breaker does nothing). Calls made while its actor restarts wait in its mailbox.
 public protocol BuildingBlock: Sendable {
     /// The spec that places the block's actor in a tree under the name `name`.
     ///

@@ -6,8 +6,17 @@
 /// or whoever moved it from `new`/`queued` to `finished` (a full queue, the queue timeout,
 /// cancellation, shutdown). Those moves happen under the pool's lock, so they exclude each
 /// other; the resume itself happens after the lock is released.
-// @unchecked Sendable: `phase`, `pendingRejection` and the links are guarded by the
-// owning pool's lock; `timer` is written before the job is shared and only read after.
+///
+/// # Sendability
+/// `phase`, `pendingRejection` and the links are guarded by the owning pool's lock.
+/// `timer` is not: the submitting task writes it before it offers the job, and the offer
+/// moves `phase` out of `new` under the lock. The job is shared before that (the task's
+/// cancellation handler and the timer's action hold it), but while the phase is `new`
+/// they only set `pendingRejection`; every other party reads `timer` only after it has
+/// seen, under the lock, a phase other than `new` (a worker that took the job, an abandon
+/// or a close that unqueued it), so the lock orders the write before the read. A job the
+/// offer refuses is handled by the submitting task itself.
+// Unchecked Sendable: the pool's lock guards the state; `timer` is ordered by the move out of `new` (# Sendability).
 class BlockingJob<Context>: @unchecked Sendable {
     enum Phase {
         /// Made; not yet offered to the queue.
@@ -43,9 +52,14 @@ class BlockingJob<Context>: @unchecked Sendable {
 }
 
 /// A job whose body returns `Value`.
-// @unchecked Sendable: `body` is immutable and `@Sendable`; `continuation` is set once by
-// the submitting task before the job is shared, and resumed once by its owner (see
-// ``BlockingJob``); `result` is touched only by the pool thread that runs the job.
+///
+/// # Sendability
+/// `body` is immutable and `@Sendable`. `continuation` is written once by the submitting
+/// task before it offers the job, like `timer`; the only other party that touches it is
+/// the one that moves the job out of `queued` under the pool's lock, which can happen only
+/// after the offer made it `queued`, after that write (see ``BlockingJob``). `result` is
+/// touched only by the pool thread that runs the job.
+// Unchecked Sendable: `continuation` is ordered like `timer` (see # Sendability); `result` stays on one thread.
 final class TypedBlockingJob<Context, Value: Sendable>: BlockingJob<Context>, @unchecked Sendable {
     private let body: @Sendable (inout Context) throws -> Value
     var continuation: UnsafeContinuation<Result<Value, BlockingPoolError>, Never>?

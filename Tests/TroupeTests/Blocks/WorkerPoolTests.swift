@@ -166,6 +166,45 @@ final class Concurrency: @unchecked Sendable {
         await system.shutdown()
     }
 
+    /// Whatever ends the pool's incarnation, no caller is left waiting: a restart (its own
+    /// failure here) and a stop each fail the running and the waiting job.
+    @Test(arguments: ["restart", "stop"])
+    func theEndOfThePoolsIncarnationFailsEveryJobItHolds(_ ending: String) async throws {
+        let clock = ManualClock()
+        let (system, pool) = try await startPool(maxConcurrent: 1, queueCapacity: 4, clock: clock)
+        let path = try #require(ActorPath("/root/services/pool"))
+        let outcomes = TestProbe<String>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for name in ["running", "waiting"] {
+                group.addTask {
+                    do throws(WorkerPoolError) {
+                        try await pool.run { try await clock.sleep(for: .seconds(3600)) }
+                        outcomes.record("\(name) returned")
+                    } catch {
+                        outcomes.record("\(name): \(error)")
+                    }
+                }
+                try await waitForMetrics(pool, "\(name)") { $0.running + $0.queued == (name == "running" ? 1 : 2) }
+            }
+            if ending == "restart" {
+                #expect(system.injectFault(at: path))
+                // The message that fails; its reply channel is dropped with the incarnation.
+                _ = try? await pool.metrics()
+            } else {
+                await system.shutdown()
+            }
+            let stopped = "\(WorkerPoolError.unavailable(.stopped(path)))"
+            #expect(Set([try await outcomes.next(), try await outcomes.next()]) == ["running: \(stopped)", "waiting: \(stopped)"])
+            try await group.waitForAll()
+        }
+        if ending == "restart" {
+            // The next incarnation takes new work.
+            #expect(try await pool.run { 42 } == 42)
+            await system.shutdown()
+        }
+        #expect(system.liveTaskCount == 0)
+    }
+
     // MARK: Fan-out, fan-in
 
     @Test func aFanOutDeadlineCancelsTheStragglers() async throws {

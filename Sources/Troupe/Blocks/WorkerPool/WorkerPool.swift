@@ -1,4 +1,4 @@
-import Synchronization
+import Synchronization  // Atomic
 
 /// Bounded concurrency for async work: at most `maxConcurrent` jobs run at once, at most
 /// `queueCapacity` wait, each may have a deadline, and overload is a typed refusal.
@@ -22,7 +22,16 @@ import Synchronization
 /// stopped), `queueCapacity` waiting ones, refused with ``WorkerPoolError/queueFull(capacity:)``
 /// beyond. A deadline (per job, or the configuration's default) counts from submission: a
 /// job still waiting then never runs; a running one is cancelled. The actor's mailbox is
-/// bounded; a full one refuses at once too (``WorkerPoolError/unavailable(_:)``).
+/// bounded; a full one refuses at once too (``WorkerPoolError/unavailable(_:)``). A job
+/// whose caller was cancelled before the pool saw it never takes a worker or a place.
+///
+/// # Restarts and stops
+/// No caller waits for ever: when the pool's actor stops or restarts (a one-for-all
+/// restart of its supervisor, say), every job it holds, waiting or running, fails with
+/// ``WorkerPoolError/unavailable(_:)`` (running ones are cancelled first), and a job still
+/// in its mailbox runs in the next incarnation or, if there is none, fails the same way.
+/// Without a deadline, a job waits as long as the jobs ahead of it run: give one (per job
+/// or `defaultTimeout`) to bound the wait itself.
 ///
 /// # Concurrency contract
 /// `Sendable`; every method may be called from any task. Jobs start in submission order.
@@ -68,20 +77,26 @@ public final class WorkerPool: BuildingBlock {
         _ operation: @escaping @Sendable () async throws -> Value
     ) async throws(WorkerPoolError) -> Value {
         guard let ref = binding.ref else { throw .notStarted }
-        let job = TypedWorkerJob(
-            id: lastID.add(1, ordering: .relaxed).newValue,
-            timeout: timeout ?? configuration.defaultTimeout,
-            operation: operation
-        )
-        switch ref.trySend(.submit(job)) {
-        case .enqueued: break
-        case .full, .dropped: throw .unavailable(.mailboxFull(ref.path))
-        case .stopped, .timedOut, .cancelled: throw .unavailable(.stopped(ref.path))
+        // The job goes to the actor and only its ticket stays here (the scope ends this
+        // task's reference to the job): a job the actor loses fails this wait when it is
+        // released (see ``TypedWorkerJob``).
+        let ticket: WorkerJobTicket<Value>
+        let id = lastID.add(1, ordering: .relaxed).newValue
+        do {
+            let job = TypedWorkerJob(
+                id: id, timeout: timeout ?? configuration.defaultTimeout, pool: ref.path, operation: operation
+            )
+            ticket = job.ticket
+            switch ref.trySend(.submit(job)) {
+            case .enqueued: break
+            case .full, .dropped: throw WorkerPoolError.unavailable(.mailboxFull(ref.path))
+            case .stopped, .timedOut, .cancelled: throw WorkerPoolError.unavailable(.stopped(ref.path))
+            }
         }
-        let result = await job.outcome()
+        let result = await ticket.outcome()
         if case .failure(.cancelled) = result {
             // Frees its place in the queue now rather than when its turn comes.
-            binding.deliverReliably(.withdraw(id: job.id))
+            binding.deliverReliably(.withdraw(id: id))
         }
         return try result.get()
     }

@@ -5,7 +5,8 @@ enum WorkerPoolMessage: Sendable {
     case finished(id: UInt64)
     /// A job's deadline passed (a timer).
     case deadline(id: UInt64, after: Duration)
-    /// A caller gave up on its job (through the system lane: at most one per job).
+    /// A caller gave up on its job (through the system lane: at most one per job). It may
+    /// overtake the job's `.submit`, which then finds the job finished and drops it.
     case withdraw(id: UInt64)
     case metrics(ReplyTo<WorkerPoolMetrics>)
 }
@@ -13,14 +14,22 @@ enum WorkerPoolMessage: Sendable {
 /// The actor behind a ``WorkerPool``: admits jobs (``WorkerPoolState``), runs each as its
 /// own background work, arms their deadlines on the system clock, and cancels them on
 /// deadline or withdrawal. Jobs run concurrently with each other and with the actor; the
-/// actor only decides. Stopping it cancels the running jobs (they are its background work).
+/// actor only decides.
+///
+/// # When an incarnation ends
+/// Whatever ends it (a stop, its own failure, a restart decided by its supervisor), no
+/// caller is left waiting: the runtime cancels the running jobs (they are its background
+/// work), then ``stopping(context:)`` fails every job it still holds, running or waiting,
+/// with ``WorkerPoolError/unavailable(_:)`` (`stopped`). A job still in the mailbox is
+/// handled by the next incarnation, or, if there is none, is discarded and fails its
+/// caller the same way (see ``TypedWorkerJob``).
 struct WorkerPoolBehavior: Behavior {
     var state: WorkerPoolState<any WorkerJob>
 
     mutating func receive(_ message: WorkerPoolMessage, context: ActorContext<WorkerPoolMessage>) async throws {
         switch message {
         case .submit(let job):
-            switch state.submit(job.id, job) {
+            switch state.submit(job.id, job, withdrawn: job.isFinished) {
             case .start(let job):
                 armDeadline(of: job, context)
                 start(job, context)
@@ -28,6 +37,8 @@ struct WorkerPoolBehavior: Behavior {
                 armDeadline(of: job, context)
             case .rejected:
                 job.stop(.queueFull(capacity: state.queueCapacity))
+            case .withdrawn:
+                break
             }
         case .finished(let id):
             context.cancelTimer(Self.deadlineKey(id))
@@ -51,6 +62,14 @@ struct WorkerPoolBehavior: Behavior {
         case .metrics(let reply):
             reply.reply(state.metrics)
         }
+    }
+
+    mutating func stopping(context: ActorContext<WorkerPoolMessage>) async {
+        // Running jobs were cancelled already; one that ignored cancellation (past the
+        // shutdown timeout) is failed here all the same. Deadline timers died with the
+        // incarnation, so nothing else would end these callers' waits.
+        let stopped = WorkerPoolError.unavailable(.stopped(context.path))
+        for job in state.removeAll() { job.stop(stopped) }
     }
 
     private func start(_ job: any WorkerJob, _ context: ActorContext<WorkerPoolMessage>) {

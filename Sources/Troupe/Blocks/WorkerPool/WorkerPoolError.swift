@@ -9,8 +9,10 @@ public enum WorkerPoolError: Error, Sendable, CustomStringConvertible {
     case cancelled
     /// The job ran and threw this error.
     case failed(any Error)
-    /// The pool's actor could not be reached: stopped (its running jobs are cancelled with
-    /// it), or its mailbox is full.
+    /// The pool's actor could not take the job (``AskError/mailboxFull(_:)``: its mailbox
+    /// is full; ``AskError/stopped(_:)``: it has stopped), or it stopped or restarted
+    /// while the job waited or ran (``AskError/stopped(_:)``; a running job was cancelled,
+    /// and may have done part of its work).
     case unavailable(AskError)
     /// The pool's spec has not been placed in a tree yet.
     case notStarted

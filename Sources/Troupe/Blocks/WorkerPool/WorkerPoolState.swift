@@ -8,6 +8,8 @@
 ///   the oldest waiting job at once.
 /// - A job removed while waiting (deadline, cancellation) frees its place immediately;
 ///   its id stays in `order` until it reaches the front, where it is skipped.
+/// - A job whose caller gave up before its submission arrived is never admitted: it takes
+///   neither a worker nor a place in the queue.
 struct WorkerPoolState<Job> {
     /// What became of a submitted job.
     enum Admission {
@@ -17,6 +19,8 @@ struct WorkerPoolState<Job> {
         case queued
         /// Refused: the queue is full.
         case rejected
+        /// Its caller had already given up: dropped, counted as cancelled.
+        case withdrawn
     }
 
     /// What a job was when it was removed.
@@ -42,8 +46,14 @@ struct WorkerPoolState<Job> {
         metrics.queueCapacity = queueCapacity
     }
 
-    mutating func submit(_ id: UInt64, _ job: Job) -> Admission {
+    /// A job arrives. `withdrawn`: its caller gave up before the pool saw it (its
+    /// withdrawal travels on the system lane and may overtake the submission).
+    mutating func submit(_ id: UInt64, _ job: Job, withdrawn: Bool) -> Admission {
         defer { publishGauges() }
+        if withdrawn {
+            metrics.cancelled += 1
+            return .withdrawn
+        }
         if running.count < maxConcurrent {
             running[id] = job
             return .start(job)
@@ -95,6 +105,18 @@ struct WorkerPoolState<Job> {
         }
         if let job = running[id] { return .running(job) }
         return .unknown
+    }
+
+    /// Forgets every job, running ones first, then the waiting ones in arrival order, and
+    /// returns them (to be failed: the pool is stopping). The counters stay.
+    mutating func removeAll() -> [Job] {
+        defer { publishGauges() }
+        let jobs = Array(running.values) + order[head...].compactMap { waiting[$0] }
+        running.removeAll()
+        waiting.removeAll()
+        order.removeAll()
+        head = 0
+        return jobs
     }
 
     private mutating func admitWaiting() -> [Job] {

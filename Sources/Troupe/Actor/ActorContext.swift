@@ -99,7 +99,7 @@ public final class ActorContext<Message: Sendable> {
     public func watch<Other>(_ other: ActorRef<Other>) {
         let target = other.cell
         watching[ObjectIdentifier(target)] = target
-        target.addWatcher(.cell(cell))
+        target.addWatcher(.cell(cell, incarnation: incarnation))
     }
 
     /// Stops watching `other`. A signal already queued may still arrive.
@@ -158,8 +158,9 @@ public final class ActorContext<Message: Sendable> {
         cancelTimer(key)
         nextTimerGeneration += 1
         let generation = nextTimerGeneration
+        let incarnation = self.incarnation
         let timer = ActionTimer(deadline: deadline) { [weak cell] in
-            cell?.enqueueSystem(.timerFired(key: key, generation: generation))
+            cell?.enqueueSystem(.timerFired(key: key, generation: generation, incarnation: incarnation))
         }
         timers[key] = TimerEntry(generation: generation, timer: timer, interval: interval, message: message)
         cell.system.clock.schedule(timer)
@@ -193,10 +194,11 @@ public final class ActorContext<Message: Sendable> {
         map: @escaping @Sendable (Result<Value, any Error>) -> Message
     ) {
         let target = cell
+        let incarnation = self.incarnation
         background.start {
             let result: Result<Value, any Error>
             do { result = .success(try await operation()) } catch { result = .failure(error) }
-            target.enqueueSystem(.deliver(map(result)))
+            target.enqueueSystem(.deliver(map(result), incarnation: incarnation))
         }
     }
 

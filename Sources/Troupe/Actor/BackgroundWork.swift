@@ -25,11 +25,7 @@ final class BackgroundWork: @unchecked Sendable {
             // Created under the lock so that `finished` (which takes it) cannot run before
             // the task is registered.
             tasks[id] = Task(executorPreference: system.executor) { [self] in
-                // Not part of the incarnation: its waits must see this task's own
-                // cancellation (`cancelAndWait` cancels it), not the cell's.
-                await IncarnationScope.$cell.withValue(nil) {
-                    await operation()
-                }
+                await operation()
                 finished(id)
             }
         }

@@ -77,7 +77,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         let body = self.body
         // Created under the lock so `task` is recorded before anyone can cancel it.
         task = Task(executorPreference: system.executor) { [self] in
-            await IncarnationScope.$cell.withValue(self) {
+            await IncarnationScope.$current.withValue(IncarnationScope(cell: self)) {
                 await body(self, number, started)
             }
         }
@@ -230,7 +230,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         case .shutdownTimedOut(let child, let number):
             supervisionStorage?.shutdownTimedOut(child, incarnation: number)
             return nil
-        case .watched(let watchedPath, let reason):
+        case .watched(let watchedPath, let reason, let incarnation):
+            guard incarnation == context.incarnation else { return nil }
             do {
                 try await behavior.receiveSignal(.terminated(watchedPath, reason), context: context)
                 return nil
@@ -240,11 +241,13 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         case .injectFault(let nth):
             faultCountdown = max(1, nth)
             return nil
-        case .timerFired(let key, let generation):
-            guard let timerMessage = context.timerFired(key: key, generation: generation) else { return nil }
+        case .timerFired(let key, let generation, let incarnation):
+            guard incarnation == context.incarnation,
+                  let timerMessage = context.timerFired(key: key, generation: generation) else { return nil }
             return await deliver(timerMessage, &behavior, context, &faultCountdown)
-        case .deliver(let value):
-            guard let delivered = value as? B.Message else { return nil }
+        case .deliver(let value, let incarnation):
+            guard incarnation == nil || incarnation == context.incarnation,
+                  let delivered = value as? B.Message else { return nil }
             return await deliver(delivered, &behavior, context, &faultCountdown)
         case .command(let command):
             await supervision.run(command, owner: self)
@@ -329,7 +332,9 @@ extension CellBase {
     @usableFromInline
     func finish(_ number: Int, reason: ExitReason) {
         let ended: Completion<ExitReason>? = lock.withLock {
-            task = nil
+            // Incarnations never overlap, so this is the current one; checked anyway so a
+            // late finish can never clear a successor's task.
+            if number == incarnation { task = nil }
             lastEnd = (number, reason)
             switch currentStateLocked {
             case .terminated: break

@@ -48,7 +48,9 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline @exclusivity(unchecked) var systemQueue = RingBuffer<SystemMessage>()
     @usableFromInline @exclusivity(unchecked) var consumer: UnsafeContinuation<Void, Never>?
     @usableFromInline @exclusivity(unchecked) var consumerWantsUser = false
-    @usableFromInline @exclusivity(unchecked) var state = ActorState.starting
+    @usableFromInline @exclusivity(unchecked) var state = ActorState.starting {
+        didSet { isEnding.store(state == .stopping || state == .terminated, ordering: .relaxed) }
+    }
     var restartCount = 0
     var incarnation = 0
     var task: Task<Void, Never>?
@@ -68,6 +70,11 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// Set while system messages wait, so a busy consumer notices them after each message
     /// without taking the lock.
     let systemPending = Atomic<Bool>(false)
+
+    /// Mirrors `state` being `stopping` or `terminated`, for readers that must not take the
+    /// lock: a reply channel released while some lock is held (its message was dropped under
+    /// a cell's lock) asks it to choose between "stopped" and "no reply".
+    let isEnding = Atomic<Bool>(false)
 
     /// True when system messages wait (a relaxed load: the consumer checks it after every
     /// message and takes the lock only when it is set).
@@ -180,9 +187,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         }
     }
 
+    /// True once the actor is stopping or has stopped. Lock-free (see `isEnding`).
     @usableFromInline
     var isTerminatedOrStopping: Bool {
-        lock.withLock { state == .terminated || state == .stopping }
+        isEnding.load(ordering: .relaxed)
     }
 
     @usableFromInline
@@ -283,6 +291,25 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         for child in children { child.cancelSubtree() }
     }
 
+    /// Waits for `ended`, this cell's running incarnation, to finish: `timeout` to stop
+    /// gracefully, then its subtree is cancelled and it gets `timeout` once more, then the
+    /// wait goes on for as long as it takes (with a warning). Cancellation is cooperative:
+    /// a handler that ignores it holds its supervisor here, which is the lesser harm, since
+    /// starting a successor or terminating the cell while the old task runs would break the
+    /// rule that incarnations of one actor never overlap.
+    func awaitEnd(_ ended: Completion<ExitReason>, timeout: Duration?) async {
+        guard let timeout else {
+            _ = await ended.wait()
+            return
+        }
+        let clock = system.clock
+        if await ended.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil { return }
+        cancelSubtree()
+        if await ended.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil { return }
+        system.log(.warning, "\(path) ignored cancellation for \(timeout) after its shutdown timeout; still waiting for it to end")
+        _ = await ended.wait()
+    }
+
     @usableFromInline
     func registerWait(_ node: WaitNode) {
         lock.withLock {
@@ -324,22 +351,22 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// waiting senders and askers fail at once), and tells its watchers.
     @usableFromInline
     func terminate(_ reason: ExitReason) {
-        var abandonedCommands: [SupervisorCommand] = []
+        // Released only after the lock: a dropped message may hold the last copy of a reply
+        // channel, whose release fails its ask.
+        var discarded: [SystemMessage] = []
         let watchers: [Watcher]? = lock.withLock {
             guard state != .terminated else { return nil }
             state = .terminated
             terminationReason = reason
-            systemQueue.drain { pending in
-                if case .command(let command) = pending { abandonedCommands.append(command) }
-            }
+            systemQueue.drain { discarded.append($0) }
             systemPending.store(false, ordering: .relaxed)
-            task = nil
             let current = Array(self.watchers.values)
             self.watchers.removeAll()
             return current
         }
         guard let watchers else { return }
-        for command in abandonedCommands { command.completion.fail(ActorSystemError.stopped(path)) }
+        for case .command(let command) in discarded { command.completion.fail(ActorSystemError.stopped(path)) }
+        discarded.removeAll()
         closeUserLane()
         let children: [CellBase] = lock.withLock {
             let children = self.children.values.map(\.cell)
@@ -387,10 +414,10 @@ struct Watcher: Sendable {
         deliver(path, reason)
     }
 
-    /// An actor watching: gets ``Signal/terminated(_:_:)`` on its system lane.
-    static func cell(_ watcher: CellBase) -> Watcher {
+    /// An actor's incarnation watching: gets ``Signal/terminated(_:_:)`` on its system lane.
+    static func cell(_ watcher: CellBase, incarnation: Int) -> Watcher {
         Watcher(id: ObjectIdentifier(watcher)) { [weak watcher] path, reason in
-            watcher?.enqueueSystem(.watched(path, reason))
+            watcher?.enqueueSystem(.watched(path, reason, incarnation: incarnation))
         }
     }
 

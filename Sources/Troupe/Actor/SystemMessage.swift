@@ -7,8 +7,8 @@ enum SystemMessage: Sendable {
     case stop(StopMode)
     /// A child's incarnation ended.
     case childExited(CellBase, incarnation: Int, ExitReason)
-    /// A watched actor terminated for good.
-    case watched(ActorPath, ExitReason)
+    /// A watched actor terminated for good; for the incarnation that watched it.
+    case watched(ActorPath, ExitReason, incarnation: Int)
     /// A delayed (backoff) restart of a child is due.
     case restartDue(token: Int)
     /// A child did not stop within its shutdown timeout.
@@ -17,10 +17,13 @@ enum SystemMessage: Sendable {
     case passivationSweep
     /// Throw on the `nth` next user message (1 = the next one).
     case injectFault(nth: Int)
-    /// A context timer fired; its message is delivered if the timer is still current.
-    case timerFired(key: String, generation: Int)
-    /// A message for the behavior that must not be lost to overflow (`pipeToSelf` results).
-    case deliver(any Sendable)
+    /// A context timer of `incarnation` fired; its message is delivered if the timer is
+    /// still current.
+    case timerFired(key: String, generation: Int, incarnation: Int)
+    /// A message for the behavior that must not be lost to overflow (`pipeToSelf` results,
+    /// building blocks' internal messages). With an incarnation, only that incarnation
+    /// gets it: work an incarnation started does not report to its successor.
+    case deliver(any Sendable, incarnation: Int? = nil)
     /// Run a supervision command sent by the system façade (start or stop a child).
     case command(SupervisorCommand)
 }

@@ -13,16 +13,37 @@ class WaitNode: DeadlineNode, @unchecked Sendable {
     func cancelWait() {}
 }
 
-/// Marks the tasks that run an actor's incarnation (and their structured child tasks), so
-/// a wait inside an actor registers with the actor's cell instead of installing a
-/// cancellation handler: cancelling the cell (after a shutdown timeout) ends its waits.
-/// Installing a handler costs a lock in the Swift runtime twice per wait; this costs a
-/// task-local read and the cell's own lock.
+/// Marks the task that runs an actor's incarnation, so a wait inside a handler registers
+/// with the actor's cell instead of installing a cancellation handler: cancelling the cell
+/// (after a shutdown timeout) ends its waits. Installing a handler costs a lock in the Swift
+/// runtime twice per wait; this costs a task-local read and the cell's own lock.
+///
+/// Task-locals are inherited by child tasks (`async let`, task groups, `Task {}`), which
+/// can be cancelled on their own; so the scope also records which task it was bound in,
+/// and only that task takes the shortcut.
 @usableFromInline
-enum IncarnationScope {
+// Unchecked Sendable: `cell` is Sendable; `task` is only compared for identity with the
+// current task (never used to act on the task), and the task cannot end while it is bound.
+final class IncarnationScope: @unchecked Sendable {
     @TaskLocal
     @usableFromInline
-    static var cell: CellBase?
+    static var current: IncarnationScope?
+
+    @usableFromInline let cell: CellBase
+    private let task: UnsafeCurrentTask?
+
+    /// Made inside the incarnation's task.
+    @usableFromInline
+    init(cell: CellBase) {
+        self.cell = cell
+        self.task = withUnsafeCurrentTask { $0 }
+    }
+
+    /// The cell, if the calling task is the incarnation's own task.
+    @usableFromInline
+    var cellForCurrentTask: CellBase? {
+        withUnsafeCurrentTask { $0 == task } ? cell : nil
+    }
 }
 
 /// Waits for `node` (`wait` suspends until someone finishes it), ending it with
@@ -32,7 +53,7 @@ nonisolated(nonsending) func awaitCancellably<Value>(
     _ node: WaitNode,
     _ wait: () async -> Value
 ) async -> Value {
-    if let cell = IncarnationScope.cell {
+    if let cell = IncarnationScope.current?.cellForCurrentTask {
         cell.registerWait(node)
         if Task.isCancelled { node.cancelWait() }
         let value = await wait()

@@ -353,7 +353,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
 
     @usableFromInline
     func stopAll() async {
-        let (stopping, timeout, abandoned): ([Entry], Duration?, [UnsafeContinuation<SlotWaiter.Outcome, Never>]) = lock.withLock {
+        let (stopping, abandoned): ([Entry], [UnsafeContinuation<SlotWaiter.Outcome, Never>]) = lock.withLock {
             ownerRunning = false
             var abandoned: [UnsafeContinuation<SlotWaiter.Outcome, Never>] = []
             while let waiter = slotWaiters.popFirst() {
@@ -370,19 +370,11 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
                 retiring += 1
                 entry.cell.enqueueSystem(.stop(.terminate))
             }
-            return (stopping, options.shutdown.timeout, abandoned)
+            return (stopping, abandoned)
         }
         for continuation in abandoned { continuation.resume(returning: .stopped) }
         for entry in stopping {
-            let ended = entry.cell.currentIncarnationEnded
-            guard let timeout, let system = owner?.system else {
-                _ = await ended.wait()
-                continue
-            }
-            if await ended.wait(until: system.clock.now.advanced(by: timeout), clock: system.clock) == nil {
-                entry.cell.cancelSubtree()
-                _ = await ended.wait(until: system.clock.now.advanced(by: timeout), clock: system.clock)
-            }
+            await entry.cell.awaitEnd(entry.cell.currentIncarnationEnded, timeout: options.shutdown.timeout)
         }
         let all: [Entry] = lock.withLock {
             let all = Array(byCell.values)

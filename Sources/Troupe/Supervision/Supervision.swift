@@ -246,10 +246,8 @@ final class Supervision: @unchecked Sendable {
         }
     }
 
-    /// Asks the child to stop and waits for its incarnation to end; after the shutdown
-    /// timeout, cancels its subtree and waits once more as long (then gives up on it: a
-    /// handler that ignores cancellation keeps its task alive, and the system's live task
-    /// count shows it).
+    /// Asks the child to stop and waits for its incarnation to end (after the shutdown
+    /// timeout its subtree is cancelled; see ``CellBase/awaitEnd(_:timeout:)``).
     private func stop(_ slot: ChildSlot, mode: StopMode) async {
         slot.pendingRestart = nil
         let cell = slot.cell
@@ -260,14 +258,7 @@ final class Supervision: @unchecked Sendable {
         if slot.incarnation != nil || alreadyRequested, let ended = cell.runningIncarnationEnded {
             if slot.incarnation != nil { cell.enqueueSystem(.stop(mode)) }
             slot.incarnation = nil
-            if let timeout = cell.shutdown.timeout {
-                if await ended.wait(until: system.clock.now.advanced(by: timeout), clock: system.clock) == nil {
-                    cell.cancelSubtree()
-                    _ = await ended.wait(until: system.clock.now.advanced(by: timeout), clock: system.clock)
-                }
-            } else {
-                _ = await ended.wait()
-            }
+            await cell.awaitEnd(ended, timeout: cell.shutdown.timeout)
         }
         slot.incarnation = nil
         if mode != .forRestart {

@@ -50,6 +50,31 @@ import TroupeTesting
         await system.shutdown()
     }
 
+    /// The deadline covers the whole ask, the wait for room in a full mailbox included,
+    /// even when the mailbox lets senders wait for ever.
+    @Test func theDeadlineCoversTheWaitForRoom() async throws {
+        let clock = ManualClock()
+        let system = try ActorSystem.forTesting(clock: clock, askTimeout: .seconds(30))
+        let ref = try await system.spawn("r", mailbox: mailbox(1, .suspend())) { Recorder() }
+        let latch = Latch()
+        ref.trySend(.block(latch))
+        try await latch.waitForArrivals(1)
+        #expect(ref.trySend(.record(1)) == .enqueued)
+        let asking = Task { await askError { () throws(AskError) in try await ref.ask(timeout: .seconds(1)) { .hold($0) } } }
+        try await eventually("the request waits for room") { ref.metrics.suspendedSenders == 1 }
+        clock.advance(by: .seconds(1))
+        guard case .timedOut(let after)? = await asking.value else {
+            Issue.record("expected a timeout at the ask's deadline")
+            return
+        }
+        #expect(after == .seconds(1))
+        #expect(ref.metrics.suspendedSenders == 0)
+        #expect(system.deadLetters.count(.sendTimedOut) == 1, "the request never reaches the actor")
+        latch.open()
+        #expect(try await ref.ask { .get($0) } == [1])
+        await system.shutdown()
+    }
+
     @Test func stoppingWhileHoldingTheRequestFailsTheAskerAtOnce() async throws {
         let system = try ActorSystem.forTesting(askTimeout: .seconds(3600))
         let ref = try await system.spawn("r", mailbox: mailbox(8), restart: .temporary) { Recorder() }

@@ -160,6 +160,38 @@ final class SharedCount: Sendable {
         await system.shutdown()
     }
 
+    /// A keyed ask's deadline covers its wait for a slot, though the mailbox policy lets
+    /// senders wait for ever.
+    @Test func aKeyedAsksDeadlineCoversItsWaitForASlot() async throws {
+        let clock = ManualClock()
+        let system = try ActorSystem.forTesting(clock: clock, askTimeout: .seconds(30))
+        let keyed = try sessions(maxLive: 1)
+        try await system.start(keyed, name: "sessions")
+        let latch = Latch()
+        await keyed.send(.block(latch), to: "a")
+        try await latch.waitForArrivals(1)
+        let asking = Task { () async -> AskError? in
+            do throws(AskError) {
+                _ = try await keyed.ask("b", timeout: .seconds(1)) { .notes($0) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        try await eventually("b's request waits for a slot") { keyed.metrics.waitingSenders == 1 }
+        clock.advance(by: .seconds(1))
+        guard case .timedOut(let after)? = await asking.value else {
+            Issue.record("expected a timeout at the ask's deadline")
+            return
+        }
+        #expect(after == .seconds(1))
+        #expect(keyed.metrics.waitingSenders == 0)
+        latch.open()
+        #expect(try await keyed.ask("a") { .notes($0) } == [])
+        await system.shutdown()
+        #expect(system.liveTaskCount == 0)
+    }
+
     @Test func aFailingKeyedActorRestartsAndKeepsItsQueuedMessages() async throws {
         let system = try ActorSystem.forTesting()
         let log = TestProbe<String>()

@@ -101,6 +101,27 @@ import TroupeTesting
         await system.shutdown()
     }
 
+    /// Senders that keep timing out at a stuck actor leave no records behind: the line of
+    /// waiters is compacted once stale records outnumber live ones.
+    @Test func sendersTimingOutAtAStuckActorDoNotGrowTheLine() async throws {
+        let clock = ManualClock()
+        let system = try ActorSystem.forTesting(clock: clock)
+        let (ref, latch) = try await blockedRecorder(system, capacity: 1, overflow: .suspend(timeout: .seconds(1)))
+        #expect(ref.trySend(.record(0)) == .enqueued)
+        let waitingRecords = { ref.cell.lock.withLock { ref.cell.user.waiters.count } }
+        for round in 1...20 {
+            let senders = (0..<50).map { index in Task { await ref.send(.record(round * 100 + index)) } }
+            try await eventually("round \(round) parked") { ref.metrics.suspendedSenders == 50 }
+            clock.advance(by: .seconds(1))
+            for sender in senders { #expect(await sender.value == .timedOut) }
+            #expect(waitingRecords() <= 2 * ref.metrics.suspendedSenders + 32, "round \(round)")
+        }
+        #expect(system.deadLetters.count(.sendTimedOut) == 1000)
+        latch.open()
+        #expect(try await ref.ask { .get($0) } == [0])
+        await system.shutdown()
+    }
+
     @Test func cancellingAWaitingSenderReleasesIt() async throws {
         let system = try ActorSystem.forTesting()
         let (ref, latch) = try await blockedRecorder(system, capacity: 1, overflow: .suspend())

@@ -70,10 +70,12 @@ import TroupeTesting
         let clock = SystemClock()
         let log = FiringLog()
         let done = Latch()
-        let cancelled = ActionTimer(deadline: clock.now.advanced(by: .milliseconds(1))) { log.add("cancelled") }
+        // Due before the other, and far enough ahead that cancelling it right away wins even
+        // on a slow machine (under ThreadSanitizer); the other fires after it would have.
+        let cancelled = ActionTimer(deadline: clock.now.advanced(by: .milliseconds(100))) { log.add("cancelled") }
         clock.schedule(cancelled)
         #expect(clock.cancel(cancelled))
-        clock.schedule(ActionTimer(deadline: clock.now.advanced(by: .milliseconds(5))) {
+        clock.schedule(ActionTimer(deadline: clock.now.advanced(by: .milliseconds(200))) {
             log.add("due")
             done.open()
         })

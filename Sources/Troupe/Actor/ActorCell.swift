@@ -56,16 +56,17 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         return settle(offer)
     }
 
-    /// Offers `message`, waiting for room if the policy is `suspend`.
+    /// Offers `message`, waiting for room if the policy is `suspend`: up to the policy's
+    /// timeout, and at most `waitLimit` (an ask's deadline covers its wait for room).
     @inlinable
-    final nonisolated(nonsending) func send(_ message: Message) async -> SendOutcome {
+    final nonisolated(nonsending) func send(_ message: Message, waitLimit: Duration? = nil) async -> SendOutcome {
         lock.lock()
         let offer = user.offer(message, mayWait: true)
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
         wake?.resume()
         if case .mustWait(let message) = offer {
-            return await park(message)
+            return await park(message, waitLimit: waitLimit).0
         }
         return settle(offer)
     }
@@ -74,18 +75,18 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// becoming a dead letter, so the caller can deliver it elsewhere (a keyed actor that was
     /// passivated between lookup and send: the message goes to its successor).
     @inlinable
-    final nonisolated(nonsending) func sendUnlessClosed(_ message: Message, mayWait: Bool) async -> (SendOutcome, Message?) {
+    final nonisolated(nonsending) func sendUnlessClosed(_ message: Message, waitLimit: Duration?) async -> (SendOutcome, Message?) {
         lock.lock()
         if user.isClosed {
             lock.unlock()
             return (.stopped, message)
         }
-        let offer = user.offer(message, mayWait: mayWait)
+        let offer = user.offer(message, mayWait: true)
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
         wake?.resume()
         if case .mustWait(let message) = offer {
-            return (await park(message), nil)
+            return await park(message, waitLimit: waitLimit, handBackIfClosed: true)
         }
         return (settle(offer), nil)
     }
@@ -135,22 +136,29 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         }
     }
 
-    /// Waits in line for room (policy `suspend`), up to the policy's timeout.
+    /// Waits in line for room (policy `suspend`), up to the policy's timeout and `waitLimit`.
+    /// If the lane is closed before the sender gets in line, the message is handed back when
+    /// `handBackIfClosed` (a keyed sender redirects it to the key's next actor), else it is
+    /// a dead letter.
     @usableFromInline
-    final nonisolated(nonsending) func park(_ message: Message) async -> SendOutcome {
-        var timeout: Duration?
-        if case .suspend(let limit?) = mailbox.overflow { timeout = limit }
+    final nonisolated(nonsending) func park(
+        _ message: Message,
+        waitLimit: Duration?,
+        handBackIfClosed: Bool = false
+    ) async -> (SendOutcome, handedBack: Message?) {
+        var timeout = waitLimit
+        if case .suspend(let limit?) = mailbox.overflow { timeout = min(limit, timeout ?? limit) }
         let sender = SuspendedSend(message: message, cell: self)
         if let timeout { system.deadlines.add(sender, timeout: timeout) }
         let outcome = await awaitCancellably(sender) {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<SendOutcome, Never>) in
                 lock.lock()
-                if user.isClosed || sender.cancelledEarly {
-                    let outcome: SendOutcome = user.isClosed ? .stopped : .cancelled
-                    let message = sender.message.take()
+                if user.isClosed || sender.endedEarly != nil {
+                    let outcome = user.isClosed ? .stopped : sender.endedEarly.unsafelyUnwrapped
+                    let discarded = outcome == .stopped && handBackIfClosed ? nil : sender.message.take()
                     lock.unlock()
-                    if let message {
-                        system.deadLetters.record(message, to: path, reason: outcome == .stopped ? .actorStopped : .sendCancelled)
+                    if let discarded {
+                        system.deadLetters.record(discarded, to: path, reason: Self.deadLetterReason(for: outcome))
                     }
                     continuation.resume(returning: outcome)
                     return
@@ -169,7 +177,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
             }
         }
         if timeout != nil { system.deadlines.remove(sender) }
-        return outcome
+        guard outcome == .stopped && handBackIfClosed else { return (outcome, nil) }
+        return (outcome, lock.withLock { sender.message.take() })
     }
 
     /// Gives up on a waiting sender (its timeout passed, or its task was cancelled).
@@ -177,14 +186,24 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     final func abandonSend(_ sender: SuspendedSend<Message>, outcome: SendOutcome) {
         let abandoned: (Message, UnsafeContinuation<SendOutcome, Never>)? = lock.withLock {
             if let abandoned = user.abandon(sender) { return abandoned }
-            if outcome == .cancelled && sender.continuation == nil && sender.message != nil {
-                sender.cancelledEarly = true
+            if sender.continuation == nil && sender.message != nil && sender.endedEarly == nil {
+                sender.endedEarly = outcome
             }
             return nil
         }
         guard let (message, continuation) = abandoned else { return }
-        system.deadLetters.record(message, to: path, reason: outcome == .timedOut ? .sendTimedOut : .sendCancelled)
+        system.deadLetters.record(message, to: path, reason: Self.deadLetterReason(for: outcome))
         continuation.resume(returning: outcome)
+    }
+
+    /// Why a message that never entered the mailbox became a dead letter.
+    @usableFromInline
+    static func deadLetterReason(for outcome: SendOutcome) -> DeadLetterReason {
+        switch outcome {
+        case .timedOut: .sendTimedOut
+        case .cancelled: .sendCancelled
+        default: .actorStopped
+        }
     }
 
     // MARK: Consumer

@@ -54,8 +54,8 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
         timeout: Duration? = nil,
         _ makeRequest: (ReplyTo<Reply>) -> Message
     ) async throws(AskError) -> Reply {
-        try await performAsk(target: cell, timeout: timeout, makeRequest) { [cell] request in
-            await cell.send(request)
+        try await performAsk(target: cell, timeout: timeout, makeRequest) { [cell] request, limit in
+            await cell.send(request, waitLimit: limit)
         }
     }
 

@@ -35,19 +35,20 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
 ///
 /// `target` names the actor in errors and tells a dropped reply channel whether the actor
 /// had stopped. `deliver` is `ActorCell.send` for a ref, and a lookup-and-redirect loop for
-/// keyed actors.
+/// keyed actors; it gets the ask's timeout as the limit of any wait for room, so the
+/// deadline covers the whole ask.
 @inlinable
 nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     target: CellBase,
     timeout: Duration?,
     _ makeRequest: (ReplyTo<Reply>) -> Message,
-    deliver: (Message) async -> SendOutcome
+    deliver: (Message, Duration) async -> SendOutcome
 ) async throws(AskError) -> Reply {
     let system = target.system
     let timeout = timeout ?? system.configuration.askTimeout
     let pending = PendingReply<Reply>(timeout: timeout)
     system.deadlines.add(pending, timeout: timeout)
-    let outcome = await deliver(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))))
+    let outcome = await deliver(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))), timeout)
     guard outcome == .enqueued else {
         system.deadlines.remove(pending)
         switch outcome {

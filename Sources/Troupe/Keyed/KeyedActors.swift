@@ -54,17 +54,26 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
     }
 
     /// Sends `message` to the actor for `key`, creating it if needed; waits for room if its
-    /// mailbox policy is `suspend`.
+    /// mailbox policy is `suspend` (for a slot, if every slot is taken, then for room in the
+    /// mailbox), each wait up to the policy's timeout.
     @discardableResult
     public nonisolated(nonsending) func send(_ message: Message, to key: Key) async -> SendOutcome {
+        await deliver(message, to: key, within: nil)
+    }
+
+    /// ``send(_:to:)`` whose waits together end by `limit` from now (an ask's deadline).
+    nonisolated(nonsending) func deliver(_ message: Message, to key: Key, within limit: Duration?) async -> SendOutcome {
+        let clock = registry.system?.clock
+        let deadline = limit.flatMap { limit in clock?.now.advanced(by: limit) }
         var pending = message
         var reserved = false
         while true {
+            let remaining = deadline.flatMap { deadline in clock.map { Self.waitLimit(until: deadline, now: $0.now) } }
             switch registry.lookup(key, reserved: reserved) {
             case .stopped:
                 return undelivered(pending, key: key, .stopped)
             case .cell(let cell):
-                let (outcome, bounced) = await cell.sendUnlessClosed(pending, mayWait: true)
+                let (outcome, bounced) = await cell.sendUnlessClosed(pending, waitLimit: remaining)
                 guard let bounced else { return outcome }
                 // Retired between lookup and send: the next lookup finds its successor.
                 pending = bounced
@@ -73,7 +82,12 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
                 guard case .suspend(let timeout) = registry.options.mailbox.overflow else {
                     return undelivered(pending, key: key, .full)
                 }
-                switch await registry.waitForSlot(timeout: timeout) {
+                let slotTimeout = switch (timeout, remaining) {
+                case (let policy?, let left?): min(policy, left)
+                case (let policy, nil): policy
+                case (nil, let left): left
+                }
+                switch await registry.waitForSlot(timeout: slotTimeout) {
                 case .granted: reserved = true
                 case .timedOut: return undelivered(pending, key: key, .timedOut)
                 case .cancelled: return undelivered(pending, key: key, .cancelled)
@@ -81,6 +95,16 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
                 }
             }
         }
+    }
+
+    /// The time left until `deadline`, rounded up to 10 ms: waits with a limit share the
+    /// system's deadline lanes by duration, so a handful of distinct values keeps them few.
+    static func waitLimit(until deadline: ClockInstant, now: ClockInstant) -> Duration {
+        let left = now.duration(to: deadline)
+        guard left > .zero else { return .zero }
+        let step = Duration.milliseconds(10)
+        let steps = (left / step).rounded(.up)
+        return step * steps
     }
 
     /// Offers `message` to the actor for `key` without suspending: ``SendOutcome/full`` if
@@ -115,8 +139,8 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             guard let owner = registry.ownerCell else { throw .stopped(.root) }
             target = owner
         }
-        return try await performAsk(target: target, timeout: timeout, makeRequest) { request in
-            await send(request, to: key)
+        return try await performAsk(target: target, timeout: timeout, makeRequest) { request, limit in
+            await deliver(request, to: key, within: limit)
         }
     }
 

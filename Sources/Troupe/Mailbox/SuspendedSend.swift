@@ -8,8 +8,9 @@
 final class SuspendedSend<Message: Sendable>: WaitNode, @unchecked Sendable {
     @usableFromInline var message: Message?
     @usableFromInline var continuation: UnsafeContinuation<SendOutcome, Never>?
-    /// Set when the sender's task was cancelled before it could park.
-    @usableFromInline var cancelledEarly = false
+    /// Set when the wait ended (deadline or cancellation) before the sender could park:
+    /// parking then returns it at once instead of waiting with nothing left to end it.
+    @usableFromInline var endedEarly: SendOutcome?
     /// Strong on purpose: the cycle (cell → waiters → this → cell) lasts only while the
     /// sender waits; admission, timeout, cancellation and closing all break it.
     @usableFromInline let cell: ActorCell<Message>

@@ -87,8 +87,9 @@ struct UserQueue<Message: Sendable>: ~Copyable {
     }
 
     /// Removes a waiting sender (timeout, cancellation). Returns its message and
-    /// continuation if it was still waiting; the record itself is skipped lazily when its
-    /// turn comes.
+    /// continuation if it was still waiting. The record itself is skipped when its turn
+    /// comes, or dropped sooner by a compaction once stale records outnumber live ones, so
+    /// senders that keep timing out at a stuck actor cannot grow the line without bound.
     @usableFromInline
     mutating func abandon(
         _ sender: SuspendedSend<Message>
@@ -97,7 +98,18 @@ struct UserQueue<Message: Sendable>: ~Copyable {
         sender.continuation = nil
         waitingCount &-= 1
         droppedTotal &+= 1
+        if waiters.count > 2 &* waitingCount &+ 32 { dropAbandonedWaiters() }
         return (message, continuation)
+    }
+
+    /// Keeps only the senders still waiting, in their order.
+    @usableFromInline
+    mutating func dropAbandonedWaiters() {
+        var stillWaiting = RingBuffer<SuspendedSend<Message>>()
+        waiters.drain { sender in
+            if sender.continuation != nil { stillWaiting.append(sender) }
+        }
+        waiters = stillWaiting
     }
 
     /// Moves up to `limit` messages into `batch` and admits waiting senders into the room

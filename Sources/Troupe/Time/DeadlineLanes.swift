@@ -80,15 +80,21 @@ final class DeadlineLanes: @unchecked Sendable {
             if sweepDue == due { sweepDue = nil }
             let now = clock.now
             var earliest: ClockInstant?
-            for lane in lanes.values {
+            var emptied: [Duration] = []
+            for (timeout, lane) in lanes {
                 while let head = lane.head, head.deadline <= now {
                     _ = unlink(head)
                     expired.append(head)
                 }
-                if let head = lane.head, earliest.map({ head.deadline < $0 }) ?? true {
-                    earliest = head.deadline
+                guard let head = lane.head else {
+                    emptied.append(timeout)
+                    continue
                 }
+                if earliest.map({ head.deadline < $0 }) ?? true { earliest = head.deadline }
             }
+            // Lanes of timeouts no longer in use go, so the set of lanes stays as small as
+            // the set of timeouts in use (a lane is remade by the next wait that needs it).
+            for timeout in emptied { lanes[timeout] = nil }
             guard let earliest else { return nil }
             if let scheduled = sweepDue, scheduled <= earliest { return nil }
             sweepDue = earliest

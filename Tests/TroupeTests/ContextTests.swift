@@ -29,7 +29,11 @@ import TroupeTesting
             case .start(let key, let delay):
                 context.startTimer(key, after: delay, message: .tick(key))
             case .startPeriodic(let key, let interval):
-                context.startPeriodicTimer(key, every: interval, message: .tick(key))
+                do {
+                    try context.startPeriodicTimer(key, every: interval, message: .tick(key))
+                } catch {
+                    events.record("refused: \(error)")
+                }
             case .cancel(let key):
                 context.cancelTimer(key)
             case .tick(let key):
@@ -103,6 +107,19 @@ import TroupeTesting
         try await eventually("cancelled") { ref.metrics.processed >= 5 }
         clock.advance(by: .seconds(1))
         try events.expectNoPendingEvents()
+        await system.shutdown()
+    }
+
+    @Test func aPeriodicTimerWithoutAPositiveIntervalIsATypedError() async throws {
+        let clock = ManualClock()
+        let (system, ref, events) = try await ticker(clock)
+        for interval in [Duration.zero, .milliseconds(-5)] {
+            ref.trySend(.startPeriodic("bad", every: interval))
+            try await events.expect("refused: \(ConfigurationError.invalidDuration(setting: "periodic timer interval", value: interval))")
+        }
+        clock.advance(by: .seconds(1))
+        try events.expectNoPendingEvents()
+        #expect(ref.metrics.restarts == 0)
         await system.shutdown()
     }
 

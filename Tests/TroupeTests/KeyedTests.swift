@@ -192,6 +192,29 @@ final class SharedCount: Sendable {
         #expect(system.liveTaskCount == 0)
     }
 
+    /// One set of keyed actors has one place at a time: a second place fails its start with
+    /// a typed error and leaves the first serving; once the first is gone, a new one takes over.
+    @Test func aSecondPlaceForTheSameKeyedActorsIsATypedError() async throws {
+        let system = try ActorSystem.forTesting()
+        let keyed = try sessions(maxLive: 10)
+        try await system.start(.supervisor("first", SupervisorSpec(children: [keyed.childSpec("sessions")]), restart: .temporary))
+        await keyed.send(.note(1), to: "a")
+        do {
+            try await system.start(keyed, name: "second")
+            Issue.record("a second place started")
+        } catch {
+            #expect("\(error)".contains("\(ConfigurationError.alreadyPlaced("/root/first/sessions"))"), "\(error)")
+        }
+        #expect(try await keyed.ask("a") { .notes($0) } == [1], "the first place still serves")
+        #expect(await system.stop(childNamed: "first"))
+        try await system.start(keyed, name: "second")
+        await keyed.send(.note(2), to: "a")
+        #expect(try await keyed.ask("a") { .notes($0) } == [2])
+        #expect(system.tree().contains("/root/second/a "))
+        await system.shutdown()
+        #expect(system.liveTaskCount == 0)
+    }
+
     @Test func aFailingKeyedActorRestartsAndKeepsItsQueuedMessages() async throws {
         let system = try ActorSystem.forTesting()
         let log = TestProbe<String>()

@@ -136,9 +136,11 @@ public final class ActorContext<Message: Sendable> {
     }
 
     /// Delivers `message` every `interval` (first after one interval) until cancelled.
-    /// Ticks are scheduled from the previous due time, so they do not drift.
-    public func startPeriodicTimer(_ key: String, every interval: Duration, message: Message) {
-        precondition(interval > .zero, "a periodic timer needs a positive interval")
+    /// Ticks are scheduled from the previous due time, so they do not drift. An interval
+    /// that is not positive is ``ConfigurationError/invalidDuration(setting:value:)`` (and
+    /// no timer is started).
+    public func startPeriodicTimer(_ key: String, every interval: Duration, message: Message) throws(ConfigurationError) {
+        guard interval > .zero else { throw .invalidDuration(setting: "periodic timer interval", value: interval) }
         arm(key, deadline: now.advanced(by: interval), interval: interval, message: message)
     }
 

@@ -38,18 +38,27 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
     }
 
     /// The spec that places these actors' supervisor in a tree under the name `name`.
-    /// Use it once: a set of keyed actors has one place in one tree.
+    /// A set of keyed actors has one place in one tree at a time: starting a second spec
+    /// while the first place has not terminated fails that start with
+    /// ``ConfigurationError/alreadyPlaced(_:)``; once it has terminated, a new place takes over.
     public func childSpec(_ name: String, restart: RestartType = .permanent) throws(ConfigurationError) -> ChildSpec {
         let registry = self.registry
         return try ChildSpec(name: name, restart: restart, shutdown: .unbounded, kind: .actor { system, parent, path, spec in
-            let cell = BehaviorCell<SupervisorBehavior>(
-                path: path, system: system, parent: parent, restart: spec.restart, shutdown: spec.shutdown,
-                mailbox: .supervisor,
-                policy: SupervisionPolicy(strategy: .oneForOne, intensity: registry.options.intensity, backoff: nil),
-                staticChildren: [], external: registry, factory: { SupervisorBehavior() }
-            )
-            registry.bind(to: cell)
-            return cell
+            // Placed a second time while the first place lives: this supervisor gets no
+            // registry and fails its start, so the spec's start throws instead of trapping.
+            let heldBy = registry.placedAt
+            return registry.place { free in
+                BehaviorCell<SupervisorBehavior>(
+                    path: path, system: system, parent: parent, restart: spec.restart, shutdown: spec.shutdown,
+                    mailbox: .supervisor,
+                    policy: SupervisionPolicy(strategy: .oneForOne, intensity: registry.options.intensity, backoff: nil),
+                    staticChildren: [], external: free ? registry : nil,
+                    factory: { () throws(ConfigurationError) in
+                        guard free else { throw .alreadyPlaced(heldBy.map(String.init(describing:)) ?? "another place") }
+                        return SupervisorBehavior()
+                    }
+                )
+            }
         })
     }
 

@@ -87,14 +87,21 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         self.planner = RestartPlanner(strategy: .oneForOne, intensity: options.intensity, backoff: nil, seed: 0)
     }
 
-    /// Ties the registry to its supervisor's cell (once: a set of keyed actors has one
-    /// place in one tree).
-    func bind(to cell: CellBase) {
+    /// Makes the supervisor's cell with `make` and ties the registry to it, unless another
+    /// supervisor that has not terminated holds it: a set of keyed actors has one place in
+    /// one tree at a time. `make` learns which (it runs under the lock, so two placements
+    /// cannot both win) and must not call back into the registry.
+    func place(_ make: (_ free: Bool) -> CellBase) -> CellBase {
         lock.withLock {
-            precondition(owner == nil || owner === cell, "a KeyedActors value can be placed in only one supervision tree position")
-            owner = cell
+            let free = owner.map { $0.currentState == .terminated } ?? true
+            let cell = make(free)
+            if free { owner = cell }
+            return cell
         }
     }
+
+    /// Where the registry is placed now, for the error of a second placement.
+    var placedAt: ActorPath? { lock.withLock { owner?.path } }
 
     var path: ActorPath? { lock.withLock { owner?.path } }
     var system: ActorSystem? { lock.withLock { owner?.system } }

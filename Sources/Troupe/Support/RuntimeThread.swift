@@ -42,7 +42,13 @@ private final class ThreadBody {
     let body: @Sendable () -> Void
 
     init(name: String, body: @escaping @Sendable () -> Void) {
-        self.name = String(name.utf8.prefix(15))!
+        // Linux caps thread names at 15 bytes; cut at a character boundary.
+        var short = ""
+        for character in name {
+            guard short.utf8.count + character.utf8.count <= 15 else { break }
+            short.append(character)
+        }
+        self.name = short
         self.body = body
     }
 }

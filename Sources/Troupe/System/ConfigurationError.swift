@@ -12,6 +12,9 @@ public enum ConfigurationError: Error, Sendable, Hashable, CustomStringConvertib
     case duplicateChildName(String)
     /// An actor name that is empty, too long, or contains `/` or whitespace.
     case invalidName(String)
+    /// A value with one place in one tree (``KeyedActors``) was started at a second place
+    /// while the first, named here, still runs.
+    case alreadyPlaced(String)
 
     public var description: String {
         switch self {
@@ -25,6 +28,8 @@ public enum ConfigurationError: Error, Sendable, Hashable, CustomStringConvertib
             return "two children are named '\(name)'; sibling names must be unique"
         case .invalidName(let name):
             return "invalid actor name '\(name)': use 1-128 characters without '/' or whitespace"
+        case .alreadyPlaced(let place):
+            return "already placed at \(place); make one value per place, or stop that place first"
         }
     }
 

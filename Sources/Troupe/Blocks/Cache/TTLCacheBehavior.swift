@@ -21,7 +21,7 @@ struct TTLCacheBehavior<Owner: Hashable & Sendable, Key: Hashable & Sendable, Va
     var waiters: [UInt64: [ReplyTo<Value>]] = [:]
 
     mutating func started(context: ActorContext<Message>) async throws {
-        context.startPeriodicTimer("sweep", every: state.configuration.sweepInterval, message: .sweep)
+        try context.startPeriodicTimer("sweep", every: state.configuration.sweepInterval, message: .sweep)
     }
 
     mutating func receive(_ message: Message, context: ActorContext<Message>) async throws {

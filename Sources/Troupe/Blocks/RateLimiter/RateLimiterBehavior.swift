@@ -12,7 +12,7 @@ struct RateLimiterBehavior<Key: Hashable & Sendable>: Behavior {
     var state: RateLimiterState<Key>
 
     mutating func started(context: ActorContext<RateLimiterMessage<Key>>) async throws {
-        context.startPeriodicTimer("sweep", every: state.configuration.sweepInterval, message: .sweep)
+        try context.startPeriodicTimer("sweep", every: state.configuration.sweepInterval, message: .sweep)
     }
 
     mutating func receive(_ message: RateLimiterMessage<Key>, context: ActorContext<RateLimiterMessage<Key>>) async throws {

@@ -1,5 +1,5 @@
 import Testing
-import Troupe
+@testable import Troupe
 import TroupeTesting
 
 @Suite struct CircuitBreakerTests {
@@ -197,6 +197,66 @@ import TroupeTesting
         #expect(metrics.rejected == 1)
         #expect(metrics.lastTransition == ClockInstant(offset: .seconds(20)))
         #expect(calls.value == 4)
+        await system.shutdown()
+    }
+
+    /// Holds the thread it runs on until its gate opens.
+    struct ThreadBlocker: Behavior {
+        let gate: BlockingGate
+
+        func receive(_ message: Int, context: ActorContext<Int>) async throws {
+            gate.block()
+        }
+    }
+
+    /// A half-open probe ends while the breaker's mailbox is full (its one thread held, one
+    /// request queued, the next refused): its verdict must still reach the breaker, or the
+    /// probe slot stays taken and the circuit half-open until the probe timeout.
+    @Test(arguments: [true, false])
+    func aProbesVerdictReachesTheBreakerThroughAFullMailbox(_ probeSucceeds: Bool) async throws {
+        let clock = ManualClock()
+        let system = try ActorSystem.forTesting(clock: clock, threads: 1)
+        let breaker = CircuitBreaker(try configuration(threshold: 1, open: .seconds(10)), mailbox: mailbox(1, .fail))
+        try await system.start(.supervisor("services", SupervisorSpec(children: [breaker.childSpec("breaker")])))
+        let ref = try #require(system.lookup(ActorPath("/root/services/breaker")!, as: CircuitBreakerMessage.self))
+        await #expect(throws: CircuitBreakerError.self) { try await breaker.run { () async throws -> Int in throw TestFailure("down") } }
+        #expect(try await breaker.metrics().phase == .open)
+        clock.advance(by: .seconds(10))
+
+        let probeRuns = Latch()
+        let threadHeld = BlockingGate()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let probe: @Sendable () async throws -> Int = {
+                await probeRuns.wait()
+                if probeSucceeds { return 1 }
+                throw TestFailure("still down")
+            }
+            group.addTask { _ = try? await breaker.run(probe) }
+            try await probeRuns.waitForArrivals(1)
+            // The breaker's only thread is held, so nothing leaves its mailbox.
+            let blocker = try await system.spawn("blocker", mailbox: mailbox(1)) { ThreadBlocker(gate: threadHeld) }
+            blocker.trySend(0)
+            try await threadHeld.waitForArrivals(1)
+            group.addTask { _ = try await breaker.metrics() }
+            try await eventually("a request fills the mailbox") { ref.metrics.mailboxDepth == 1 }
+            do throws(CircuitBreakerError) {
+                _ = try await breaker.acquire()
+                Issue.record("a full mailbox admitted a request")
+            } catch .unavailable(.mailboxFull(_)) {
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+            // The probe ends and reports while the mailbox is full.
+            probeRuns.open()
+            _ = try await group.next()
+            threadHeld.open()
+            try await group.waitForAll()
+        }
+        let metrics = try await breaker.metrics()
+        #expect(metrics.phase == (probeSucceeds ? .closed : .open), "the verdict was not lost")
+        #expect(metrics.halfOpened == 1)
+        #expect(probeSucceeds ? metrics.closed == 1 : metrics.reopened == 1)
+        #expect(!threadHeld.timedOut)
         await system.shutdown()
     }
 

@@ -24,7 +24,10 @@
 ///
 /// # Bounds
 /// The actor holds a fixed-size state; its mailbox is bounded (default 1,024 requests,
-/// callers wait for room). A restart of the actor closes the circuit (fresh state).
+/// callers wait for room, each ask up to `askTimeout`). Outcome reports bypass that bound
+/// on the system lane: one per permit granted, so never more than the calls in flight. A
+/// half-open probe without a verdict reopens the circuit after `probeTimeout` (default
+/// 30 s). A restart of the actor closes the circuit (fresh state).
 ///
 /// # Concurrency contract
 /// `Sendable`; every method may be called from any task. `run` executes `operation` on the
@@ -71,10 +74,10 @@ public final class CircuitBreaker: BuildingBlock {
         do {
             value = try await operation()
         } catch {
-            await record(configuration.isFailure(error) ? .failure : .ignored, for: permit)
+            record(configuration.isFailure(error) ? .failure : .ignored, for: permit)
             throw .failed(error)
         }
-        await record(.success, for: permit)
+        record(.success, for: permit)
         return value
     }
 
@@ -87,10 +90,14 @@ public final class CircuitBreaker: BuildingBlock {
         }
     }
 
-    /// Reports how a permitted call ended. Waits for room in the actor's mailbox if it is
-    /// full; does nothing if the breaker is not running.
-    public nonisolated(nonsending) func record(_ outcome: CircuitBreakerState.Outcome, for permit: CircuitBreakerState.Permit) async {
-        await binding.ref?.send(.record(outcome, permit))
+    /// Reports how a permitted call ended. Never waits and is never lost to a full mailbox:
+    /// the report goes on the actor's system lane (ahead of queued requests), so a
+    /// half-open probe's verdict always reaches the breaker and its probe slot is always
+    /// freed. At most one report per permit, so the lane holds at most as many reports as
+    /// there are calls in flight. Does nothing if the breaker is not running; a report
+    /// that reaches a restarted breaker is stale and changes nothing.
+    public func record(_ outcome: CircuitBreakerState.Outcome, for permit: CircuitBreakerState.Permit) {
+        binding.deliverReliably(.record(outcome, permit))
     }
 
     /// The breaker's phase (as of now) and counters.

@@ -1,4 +1,4 @@
-import Synchronization
+import Troupe
 
 /// One write handed to a ``GroupCommitWriter``, as the writer actor handles it.
 protocol GroupWrite: AnyObject, Sendable {
@@ -21,11 +21,17 @@ protocol GroupWrite: AnyObject, Sendable {
 }
 
 /// A caller's write: its body, its staged outcome and its reply.
-final class PendingWrite<Value: Sendable>: GroupWrite {
+///
+/// # Thread safety
+/// Made by the caller, handled by the writer actor, staged and published on a connection
+/// thread: the staged outcome is guarded by `lock`; everything else is immutable or a `OneShot`.
+// Unchecked Sendable: `staged` is only read and written while `lock` is held; the other stored properties are immutable and Sendable.
+final class PendingWrite<Value: Sendable>: GroupWrite, @unchecked Sendable {
     private let body: @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
     /// The outcome of the latest run, kept until the group commits (a retried group runs
     /// the body again and replaces it).
-    private let staged = Mutex<Result<Value, DatabaseError>?>(nil)
+    private let lock = Lock()
+    private var staged: Result<Value, DatabaseError>?
     let reply = OneShot<Result<Value, DatabaseError>>()
 
     init(body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value) {
@@ -58,12 +64,12 @@ final class PendingWrite<Value: Sendable>: GroupWrite {
         } catch {
             outcome = .failure(error)
         }
-        staged.withLock { $0 = outcome }
+        lock.withLock { staged = outcome }
         return outcome.failure
     }
 
     func publish() {
-        guard let outcome = staged.withLock({ $0 }) else {
+        guard let outcome = lock.withLock({ staged }) else {
             fail(DatabaseError(.other, reason: "the group committed without running this write", remedy: "This is a bug in the group-commit writer."))
             return
         }

@@ -12,9 +12,7 @@ import Troupe
 /// # Thread safety
 /// All members may be called from any thread. A continuation is never resumed while the
 /// lock is held.
-// @unchecked Sendable: `state` and `claimed` are read and written only between `lock.lock()`
-// and `lock.unlock()`; the continuation `state` may hold is taken out under the lock as the
-// state moves to `.finished`, so it is resumed exactly once; `lock` itself is Sendable.
+// Unchecked Sendable: `state` and `claimed` are only accessed under `lock`; a continuation is taken out under it as `state` becomes `.finished`, so it is resumed once.
 final class OneShot<Value: Sendable>: @unchecked Sendable {
     private enum State {
         case pending

@@ -1,4 +1,3 @@
-import Synchronization
 import Troupe
 
 /// What became of one attempt of a job on a connection thread, as the pool actor needs to
@@ -44,7 +43,12 @@ protocol PoolJob: AnyObject, Sendable {
 }
 
 /// A caller's request for a connection: its body, typed result and deadline.
-final class PoolRequest<Value: Sendable>: PoolJob {
+///
+/// # Thread safety
+/// Made by the caller, handled by the pool actor, run on a connection thread: the held
+/// outcome is guarded by `lock`; everything else is immutable or a `OneShot`.
+// Unchecked Sendable: `held` is only read and written while `lock` is held; the other stored properties are immutable and Sendable.
+final class PoolRequest<Value: Sendable>: PoolJob, @unchecked Sendable {
     let submittedAt: ClockInstant
     let deadline: ClockInstant
     let retryable: Bool
@@ -52,7 +56,8 @@ final class PoolRequest<Value: Sendable>: PoolJob {
     private let body: @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
     let reply = OneShot<Result<Value, DatabaseError>>()
     /// An outcome held back until the pool has counted it (a breaker probe's).
-    private let held = Mutex<Result<Value, DatabaseError>?>(nil)
+    private let lock = Lock()
+    private var held: Result<Value, DatabaseError>?
 
     init(
         submittedAt: ClockInstant,
@@ -73,7 +78,7 @@ final class PoolRequest<Value: Sendable>: PoolJob {
         // the pool, or, without one, the message carrying the request was lost (the pool
         // actor failed while handling it). The caller, which holds only the reply, must not
         // wait forever. (Both are no-ops when the caller already has its outcome.)
-        if let held = held.withLock({ $0 }) {
+        if let held = lock.withLock({ self.held }) {
             reply.finish(held)
         }
         reply.finish(.failure(DatabaseError(
@@ -99,7 +104,7 @@ final class PoolRequest<Value: Sendable>: PoolJob {
             return .retry(error)
         }
         if holdReply {
-            held.withLock { $0 = result }
+            lock.withLock { held = result }
         } else {
             reply.finish(result)
         }
@@ -110,7 +115,7 @@ final class PoolRequest<Value: Sendable>: PoolJob {
     }
 
     func deliver() {
-        guard let outcome = held.withLock({ $0 }) else { return }
+        guard let outcome = lock.withLock({ held }) else { return }
         reply.finish(outcome)
     }
 

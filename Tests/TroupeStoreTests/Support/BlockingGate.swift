@@ -7,8 +7,7 @@ import Troupe
 ///
 /// Blocking is the point: these calls run on the pool's connection threads, never on the
 /// cooperative pool, and the tests check that.
-// @unchecked Sendable: `isOpen`, `arrivals` and `arrivalWaiters` are only accessed while
-// `lock` is held; the condition variable is used only with that lock and freed in `deinit`.
+// Unchecked Sendable: `isOpen`, `arrivals` and `arrivalWaiters` are only accessed under `lock`; `condition` waits only with it and is freed in `deinit`.
 final class BlockingGate: @unchecked Sendable {
     private let lock = Lock()
     private let condition: UnsafeMutablePointer<pthread_cond_t>

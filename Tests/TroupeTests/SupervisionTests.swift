@@ -74,6 +74,44 @@ import TroupeTesting
         await system.shutdown()
     }
 
+    /// A group restart brings back only what would come back on its own (OTP): a temporary
+    /// sibling is stopped for good, and a sibling already down for good stays down.
+    @Test(arguments: [RestartStrategy.oneForAll, .restForOne])
+    func aGroupRestartLeavesTemporaryAndFinishedSiblingsDown(_ strategy: RestartStrategy) async throws {
+        let system = try ActorSystem.forTesting()
+        let spec = try SupervisorSpec(strategy: strategy, children: [
+            worker("a"), worker("temporary", restart: .temporary), worker("transient", restart: .transient), worker("c"),
+        ])
+        try await system.start(.supervisor("sup", spec))
+        let lifecycle = TestProbe<Lifecycle>.lifecycle(of: system, under: "/root/sup/")
+        try system.worker("/root/sup/transient").trySend(.stopSelf)
+        try await lifecycle.expect(sequence: [.stopped("/root/sup/transient"), .terminated("/root/sup/transient")])
+
+        let failing = strategy == .oneForAll ? "c" : "a"
+        try system.worker("/root/sup/\(failing)").trySend(.fail)
+        let expected: [Lifecycle] = strategy == .oneForAll
+            ? [
+                .failed("/root/sup/c"),
+                .stopped("/root/sup/temporary"), .terminated("/root/sup/temporary"), .stopped("/root/sup/a"),
+                .started("/root/sup/a"), .started("/root/sup/c"),
+            ]
+            : [
+                .failed("/root/sup/a"),
+                .stopped("/root/sup/c"), .stopped("/root/sup/temporary"), .terminated("/root/sup/temporary"),
+                .started("/root/sup/a"), .started("/root/sup/c"),
+            ]
+        try await lifecycle.expect(sequence: expected)
+        // A second group restart: neither comes back.
+        try system.worker("/root/sup/\(failing)").trySend(.fail)
+        try await lifecycle.skip(until: "c restarted") { $0 == .started("/root/sup/c") }
+        for name in ["temporary", "transient"] {
+            #expect(system.lookup(ActorPath("/root/sup/\(name)")!, as: WorkerMessage.self)?.state == .terminated, "\(name)")
+        }
+        #expect(try await system.worker("/root/sup/a").ask { .ping($0) } == 2, "restarted twice")
+        try lifecycle.expectNoPendingEvents()
+        await system.shutdown()
+    }
+
     @Test func transientChildIsRestartedAfterAFailure() async throws {
         let system = try ActorSystem.forTesting()
         try await system.start(.supervisor("sup", SupervisorSpec(children: [worker("t", restart: .transient)])))
@@ -165,13 +203,16 @@ import TroupeTesting
             if event.kind == .ended { endReasons.record("\(event.path.name): \(event.reason!)") }
         }
         let inHandler = Latch()
+        let timersBefore = clock.scheduledCount
         try system.worker("/root/sup/stuck").trySend(.sleep(.seconds(3600), inHandler))
         await inHandler.wait()
-
-        let timersBefore = clock.scheduledCount
-        let shutdown = Task { await system.shutdown(timeout: .seconds(60)) }
-        // The stop routine is now waiting for "stuck" with a 2 s timeout.
+        // Its sleep (the latch opens just before the sleep's timer is set).
         try await clock.waitForTimers(count: timersBefore + 1)
+
+        let shutdown = Task { await system.shutdown(timeout: .seconds(60)) }
+        // The shutdown's own 60 s limit, and the stop routine waiting for "stuck" with a
+        // 2 s timeout (in either order).
+        try await clock.waitForTimers(count: timersBefore + 3)
         #expect(lifecycle.pending.isEmpty, "nothing stops before the stuck child, which stops first")
         clock.advance(by: .seconds(2))
         try await lifecycle.expect(sequence: [

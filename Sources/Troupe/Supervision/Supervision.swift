@@ -332,9 +332,15 @@ final class Supervision: @unchecked Sendable {
             return .escalated(child: slot.cell.path, error: ExitError(reason: reason))
         case .restart(let stopIndices, let startIndices, let delay):
             let toStop = stopIndices.map { ordered[$0] }
-            let toStart = startIndices.map { ordered[$0] }
+            // A group restart (one for all, rest for one) brings back only what would come
+            // back on its own, as in OTP: a sibling down for good stays down, and a
+            // temporary sibling is stopped for good.
+            let toStart = startIndices.map { ordered[$0] }.filter { sibling in
+                sibling === slot || (sibling.cell.restart != .temporary && sibling.cell.currentState != .terminated)
+            }
             for other in toStop {
-                await stop(other, mode: .forRestart)
+                await stop(other, mode: other.cell.restart == .temporary ? .terminate : .forRestart)
+                if other.cell.restart == .temporary && !other.isStatic { remove(other) }
             }
             for restarting in toStart {
                 restarting.restartTimes.append(now)
@@ -354,13 +360,15 @@ final class Supervision: @unchecked Sendable {
     }
 
     /// Starts `list` in order. A start that fails is a new failure of that child, decided
-    /// by the planner like any other (so it counts towards the intensity).
+    /// by the planner like any other (so it counts towards the intensity); unless that
+    /// escalates, the rest of the list still starts (those the decision already started,
+    /// or scheduled for a delayed restart, are skipped).
     private func startInOrder(_ list: [ChildSlot]) async -> ExitReason? {
-        for slot in list where contains(slot) && slot.incarnation == nil {
+        for slot in list where contains(slot) && slot.incarnation == nil && slot.pendingRestart == nil {
             do {
                 try await start(slot)
             } catch {
-                return await handleEnd(of: slot, reason: .startFailed(error))
+                if let escalation = await handleEnd(of: slot, reason: .startFailed(error)) { return escalation }
             }
         }
         return nil

@@ -215,6 +215,61 @@ final class SharedCount: Sendable {
         #expect(system.liveTaskCount == 0)
     }
 
+    /// A sender that may not wait (trySend) is refused at the cap, but its refusal retires
+    /// the least recently used actor, so a retry finds room.
+    @Test func aRefusedTrySendMakesRoomForItsRetry() async throws {
+        let system = try ActorSystem.forTesting()
+        let log = TestProbe<String>()
+        let keyed = try sessions(maxLive: 1, log: log)
+        try await system.start(keyed, name: "sessions")
+        #expect(keyed.trySend(.note(1), to: "a") == .enqueued)
+        try await log.expect(sequence: ["start a", "a 1"])
+        #expect(keyed.trySend(.note(1), to: "b") == .full)
+        try await log.expect("stop a")
+        try await eventually("b finds room") { keyed.trySend(.note(2), to: "b") == .enqueued }
+        try await log.expect(sequence: ["start b", "b 2"])
+        #expect(keyed.metrics.evicted == 1)
+        #expect(keyed.metrics.liveHighWaterMark == 1)
+        await system.shutdown()
+    }
+
+    /// Once its supervisor is stopping, no actor is created for a key: a sender learns
+    /// `stopped`, and every message that was accepted is handled or a dead letter.
+    @Test func aStoppingSupervisorCreatesNoActorAndLosesNothingQuietly() async throws {
+        let system = try ActorSystem.forTesting()
+        let log = TestProbe<String>()
+        let deadLetters = TestProbe<DeadLetter>.deadLetters(of: system)
+        let keyed = try sessions(maxLive: 10, log: log)
+        try await system.start(keyed, name: "sessions")
+        let latch = Latch()
+        await keyed.send(.block(latch), to: "a")
+        try await latch.waitForArrivals(1)
+        let shutdown = Task { await system.shutdown() }
+        let accepted = SharedCount()
+        try await eventually("senders are refused") {
+            switch keyed.trySend(.note(accepted.value), to: "b") {
+            case .enqueued:
+                accepted.increment()
+                return false
+            case .stopped:
+                return true
+            default:
+                return false
+            }
+        }
+        #expect(await keyed.send(.note(-1), to: "c") == .stopped)
+        latch.open()
+        #expect(await shutdown.value.completed)
+        let handled = log.allEvents.compactMap { $0.hasPrefix("b ") ? Int($0.dropFirst(2)) : nil }
+        let discarded = deadLetters.allEvents.compactMap { letter -> Int? in
+            guard letter.recipient.name == "b", case .note(let value)? = letter.message as? SessionMessage,
+                  value < accepted.value else { return nil }
+            return value
+        }
+        #expect((handled + discarded).sorted() == Array(0..<accepted.value), "each accepted message handled or a dead letter, once")
+        #expect(system.liveTaskCount == 0)
+    }
+
     @Test func aFailingKeyedActorRestartsAndKeepsItsQueuedMessages() async throws {
         let system = try ActorSystem.forTesting()
         let log = TestProbe<String>()

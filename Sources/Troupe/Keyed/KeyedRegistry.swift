@@ -64,6 +64,10 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
     // Guarded by `lock`:
     private var owner: CellBase?
     private var ownerRunning = false
+    /// From the moment the supervisor starts stopping its actors until it starts again: no
+    /// actor may be created then (nothing would ever start or stop it), so senders learn
+    /// `stopped` instead.
+    private var stopping = false
     private var entries: [Key: Entry] = [:]
     private var byCell: [ObjectIdentifier: Entry] = [:]
     private var retiringByKey: [Key: Entry] = [:]
@@ -129,7 +133,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         lock.lock()
         defer { lock.unlock() }
         if reserved { reservedSlots -= 1 }
-        guard let owner, owner.currentState != .terminated else {
+        guard let owner, !stopping, owner.currentState != .terminated else {
             if reserved { handOver = handOverFreedSlot() }
             return .stopped
         }
@@ -141,7 +145,16 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
             if entry.phase == .running { lru.moveToBack(entry) }
             return .cell(entry.cell)
         }
-        guard slotsTaken < options.maxLive else { return .full }
+        guard slotsTaken < options.maxLive else {
+            // Refused now, but a retry must find room: retire the least recently used
+            // actor unless one is already retiring for this sender (beyond those promised
+            // to waiting senders). A waiting sender's own eviction then finds it done.
+            if retiring <= waitingSenders, let victim = lru.first {
+                evicted += 1
+                retire(victim)
+            }
+            return .full
+        }
         let path = owner.path.appending(ActorPath.escapedName(String(describing: key)))
         let entry = Entry(key: key, cell: makeCell(owner.system, owner, path, key), now: now)
         entry.predecessor = retiringByKey[key]
@@ -161,7 +174,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<SlotWaiter.Outcome, Never>) in
                 lock.lock()
-                if waiter.cancelledEarly || owner?.currentState == .terminated {
+                if waiter.cancelledEarly || stopping || owner?.currentState == .terminated {
                     lock.unlock()
                     continuation.resume(returning: waiter.cancelledEarly ? .cancelled : .stopped)
                     return
@@ -280,6 +293,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         lock.withLock {
             self.owner = owner
             ownerRunning = true
+            stopping = false
             for entry in byCell.values where entry.phase == .deferred { startIfPossible(entry) }
         }
     }
@@ -360,8 +374,9 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
 
     @usableFromInline
     func stopAll() async {
-        let (stopping, abandoned): ([Entry], [UnsafeContinuation<SlotWaiter.Outcome, Never>]) = lock.withLock {
+        let (ending, abandoned): ([Entry], [UnsafeContinuation<SlotWaiter.Outcome, Never>]) = lock.withLock {
             ownerRunning = false
+            self.stopping = true
             var abandoned: [UnsafeContinuation<SlotWaiter.Outcome, Never>] = []
             while let waiter = slotWaiters.popFirst() {
                 if let continuation = waiter.continuation {
@@ -370,17 +385,17 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
                 }
             }
             waitingSenders = 0
-            let stopping = byCell.values.filter { $0.phase != .deferred }
-            for entry in stopping where entry.phase == .running {
+            let ending = byCell.values.filter { $0.phase != .deferred }
+            for entry in ending where entry.phase == .running {
                 lru.remove(entry)
                 entry.phase = .retiring
                 retiring += 1
                 entry.cell.enqueueSystem(.stop(.terminate))
             }
-            return (stopping, abandoned)
+            return (ending, abandoned)
         }
         for continuation in abandoned { continuation.resume(returning: .stopped) }
-        for entry in stopping {
+        for entry in ending {
             await entry.cell.awaitEnd(entry.cell.currentIncarnationEnded, timeout: options.shutdown.timeout)
         }
         let all: [Entry] = lock.withLock {

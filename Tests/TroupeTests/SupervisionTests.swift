@@ -112,6 +112,23 @@ import TroupeTesting
         await system.shutdown()
     }
 
+    /// A fault injected into a supervisor (which takes no messages) fails it at once: its
+    /// parent restarts it with its children.
+    @Test func aFaultInjectedIntoASupervisorFailsItAtOnce() async throws {
+        let system = try ActorSystem.forTesting()
+        let inner = try SupervisorSpec(children: [worker("a"), worker("b")])
+        try await system.start(.supervisor("top", SupervisorSpec(children: [.supervisor("sup", inner)])))
+        let lifecycle = TestProbe<Lifecycle>.lifecycle(of: system, under: "/root/top/")
+        #expect(system.injectFault(at: ActorPath("/root/top/sup")!))
+        try await lifecycle.expect(sequence: [
+            .stopped("/root/top/sup/b"), .stopped("/root/top/sup/a"), .failed("/root/top/sup"),
+            .started("/root/top/sup/a"), .started("/root/top/sup/b"), .started("/root/top/sup"),
+        ])
+        #expect(system.tree().contains("/root/top/sup mailbox=0/"))
+        #expect(system.tree().contains("restarts=1"))
+        await system.shutdown()
+    }
+
     @Test func transientChildIsRestartedAfterAFailure() async throws {
         let system = try ActorSystem.forTesting()
         try await system.start(.supervisor("sup", SupervisorSpec(children: [worker("t", restart: .transient)])))

@@ -298,8 +298,6 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         lock.withLock { (user.depth, user.capacity) }
     }
 
-    override var hasUserMessagesLocked: Bool { !user.isEmpty }
-
     override func closeUserLane() {
         discardLeftovers()
         var messages: [Message] = []

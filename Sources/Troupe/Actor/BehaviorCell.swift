@@ -239,6 +239,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                 return .failed(error)
             }
         case .injectFault(let nth):
+            // A supervisor takes no messages: it fails at once.
+            if B.Message.self == Never.self { return .failed(InjectedFault(path: path)) }
             faultCountdown = max(1, nth)
             return nil
         case .timerFired(let key, let generation, let incarnation):
@@ -251,8 +253,6 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             return await deliver(delivered, &behavior, context, &faultCountdown)
         case .command(let command):
             await supervision.run(command, owner: self)
-            return nil
-        case .passivationSweep:
             return nil
         }
     }

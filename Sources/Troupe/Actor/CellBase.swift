@@ -141,10 +141,6 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline
     var mailboxDepthAndCapacity: (depth: Int, capacity: Int) { (0, 0) }
 
-    /// Whether the user lane has messages (caller holds `lock`).
-    @usableFromInline
-    var hasUserMessagesLocked: Bool { false }
-
     /// Closes the user lane for good and dead-letters what it held.
     @usableFromInline
     func closeUserLane() {}

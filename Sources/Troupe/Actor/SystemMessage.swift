@@ -13,8 +13,6 @@ enum SystemMessage: Sendable {
     case restartDue(token: Int)
     /// A child did not stop within its shutdown timeout.
     case shutdownTimedOut(CellBase, incarnation: Int)
-    /// The idle-passivation sweep of a keyed supervisor is due.
-    case passivationSweep
     /// Throw on the `nth` next user message (1 = the next one).
     case injectFault(nth: Int)
     /// A context timer of `incarnation` fired; its message is delivered if the timer is

@@ -37,17 +37,6 @@ struct LRUList<Node: LRUNode> {
         append(node)
     }
 
-    /// Nodes from most to least recently used.
-    var mostRecentFirst: [Node] {
-        var result: [Node] = []
-        var node = last
-        while let current = node {
-            result.append(current)
-            node = current.previous
-        }
-        return result
-    }
-
     /// Unlinks every node.
     mutating func removeAll() {
         while let node = first { remove(node) }

@@ -73,8 +73,6 @@ final class Supervision: @unchecked Sendable {
 
     private var system: ActorSystem { owner.system }
 
-    var hasChildren: Bool { !slots.isEmpty }
-
     /// Every child in start order (sorts: used on the rare paths that need the order).
     private var orderedSlots: [ChildSlot] {
         slots.values.sorted { $0.sequence < $1.sequence }

@@ -21,7 +21,8 @@ import Synchronization
 ///
 /// # Concurrency contract
 /// All members may be used from any task or thread.
-// Unchecked Sendable: immutable state, atomics, and `shutdownState`, guarded by `lock`.
+// Unchecked Sendable: immutable state and atomics; `shuttingDown` and `allTasksEnded` are
+// guarded by `lock`; `root` is set once in `init`, before the system is shared.
 public final class ActorSystem: @unchecked Sendable {
 
     /// The system's name (used for thread names and logs).
@@ -167,7 +168,9 @@ public final class ActorSystem: @unchecked Sendable {
     // MARK: Fault injection
 
     /// Makes the actor at `path` throw ``InjectedFault`` on its `nth` next message (1 = the
-    /// next one), so its supervisor reacts as to any failure. Returns false for an unknown path.
+    /// next one), so its supervisor reacts as to any failure. A supervisor, which takes no
+    /// messages, fails at once (its children are stopped, and restarted with it if its own
+    /// supervisor restarts it). Returns false for an unknown path.
     @discardableResult
     public func injectFault(at path: ActorPath, onMessage nth: Int = 1) -> Bool {
         guard let cell = cell(at: path) else { return false }

@@ -20,10 +20,14 @@ import TroupeTesting
     }
 
     private func startCache(
-        clock: ManualClock = ManualClock(), ttl: Duration = .seconds(60), maxEntries: Int = 100
+        clock: ManualClock = ManualClock(), ttl: Duration = .seconds(60), maxEntries: Int = 100,
+        loadTimeout: Duration = .seconds(30), maxWaitersPerLoad: Int = 1_024, maxLoadsInFlight: Int = 256
     ) async throws -> (ActorSystem, TTLCache<String, String, Int>) {
         let system = try ActorSystem.forTesting(clock: clock)
-        let cache = TTLCache<String, String, Int>(try TTLCacheConfiguration(ttl: ttl, maxEntries: maxEntries))
+        let cache = TTLCache<String, String, Int>(try TTLCacheConfiguration(
+            ttl: ttl, maxEntries: maxEntries, loadTimeout: loadTimeout,
+            maxWaitersPerLoad: maxWaitersPerLoad, maxLoadsInFlight: maxLoadsInFlight
+        ))
         try await system.start(.supervisor("services", SupervisorSpec(children: [cache.childSpec("cache")])))
         return (system, cache)
     }
@@ -85,6 +89,148 @@ import TroupeTesting
         #expect(metrics.loads == 2)
         #expect(metrics.entries == 1)
         await system.shutdown()
+    }
+
+    /// A load that never ends by itself; cancelling it ends it (and is recorded).
+    private func hangingLoad(cancelled: TestProbe<String>) -> @Sendable () async throws -> Int {
+        {
+            let hang = Latch()
+            await withTaskCancellationHandler {
+                await hang.wait()
+            } onCancel: {
+                hang.open()
+                cancelled.record("cancelled")
+            }
+            try Task.checkCancellation()
+            return -1
+        }
+    }
+
+    /// What a lookup ended with, as text.
+    private func outcome(of lookup: () async throws(TTLCacheError) -> Int) async -> String {
+        do throws(TTLCacheError) {
+            return "value \(try await lookup())"
+        } catch .loadTimedOut(let after) {
+            return "timed out after \(after)"
+        } catch .tooManyWaiters(let limit) {
+            return "too many waiters (\(limit))"
+        } catch .tooManyLoads(let limit) {
+            return "too many loads (\(limit))"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    // MARK: Bounds on loads
+
+    @Test func aLoadThatNeverEndsFailsItsWaitersAtTheLoadTimeoutIsCancelledAndNotCached() async throws {
+        let clock = ManualClock()
+        // Shorter than the ask timeout (5 s on the same clock), so the load timeout decides.
+        let (system, cache) = try await startCache(clock: clock, loadTimeout: .seconds(2))
+        let (cancelled, outcomes) = (TestProbe<String>(), TestProbe<String>())
+        let load = hangingLoad(cancelled: cancelled)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 {
+                group.addTask { outcomes.record(await self.outcome { () async throws(TTLCacheError) in try await cache.value(for: "k", owner: "o", load: load) }) }
+            }
+            try await waitForMetrics(cache, "3 lookups wait for one load") { $0.misses == 3 && $0.coalesced == 2 }
+            clock.advance(by: .seconds(2) - .nanoseconds(1))
+            #expect(try await cache.metrics().loadTimeouts == 0, "not yet")
+            #expect(outcomes.pending.isEmpty)
+            clock.advance(by: .nanoseconds(1))
+            for _ in 0..<3 {
+                #expect(try await outcomes.next() == "timed out after 2.0 seconds")
+            }
+            try await group.waitForAll()
+        }
+        try await cancelled.expect("cancelled")
+        try await waitForMetrics(cache, "the load's task has ended") { $0.loadsInFlight == 0 }
+        var metrics = try await cache.metrics()
+        #expect(metrics.loads == 1)
+        #expect(metrics.loadTimeouts == 1)
+        #expect(metrics.loadFailures == 0, "a timeout is counted as such, not as a failure")
+        #expect(metrics.entries == 0)
+        #expect(try await cache.value(for: "k", owner: "o") { 7 } == 7, "nothing was cached: a fresh load")
+        metrics = try await cache.metrics()
+        #expect(metrics.loads == 2)
+        #expect(metrics.entries == 1)
+        await system.shutdown()
+        #expect(system.liveTaskCount == 0)
+    }
+
+    @Test func aLoadHasAtMostItsWaiterLimitAndTheNextMissIsRefusedAtOnce() async throws {
+        let (system, cache) = try await startCache(maxWaitersPerLoad: 3)
+        let release = Latch()
+        let outcomes = TestProbe<String>()
+        let load: @Sendable () async throws -> Int = {
+            await release.wait()
+            return 42
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 {
+                group.addTask { outcomes.record(await self.outcome { () async throws(TTLCacheError) in try await cache.value(for: "k", owner: "o", load: load) }) }
+            }
+            try await waitForMetrics(cache, "3 lookups wait") { $0.misses == 3 }
+            let fourth = await outcome { () async throws(TTLCacheError) in try await cache.value(for: "k", owner: "o", load: load) }
+            #expect(fourth == "too many waiters (3)")
+            #expect(outcomes.pending.isEmpty, "the waiters still wait")
+            #expect(try await cache.metrics().rejected == 1)
+            // Another address is not affected.
+            #expect(try await cache.value(for: "other", owner: "o") { 1 } == 1)
+            release.open()
+            try await group.waitForAll()
+        }
+        #expect(outcomes.allEvents == Array(repeating: "value 42", count: 3))
+        #expect(try await cache.metrics().loads == 2)
+        await system.shutdown()
+    }
+
+    @Test func missesBeyondTheLoadsInFlightAreRefusedAtOnce() async throws {
+        let (system, cache) = try await startCache(maxLoadsInFlight: 2)
+        let release = Latch()
+        let load: @Sendable () async throws -> Int = {
+            await release.wait()
+            return 1
+        }
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for key in ["a", "b"] {
+                group.addTask { try await cache.value(for: key, owner: "o", load: load) }
+            }
+            try await waitForMetrics(cache, "2 loads in flight") { $0.loadsInFlight == 2 }
+            let third = await outcome { () async throws(TTLCacheError) in try await cache.value(for: "c", owner: "o", load: load) }
+            #expect(third == "too many loads (2)")
+            release.open()
+            #expect(try await group.reduce(0, +) == 2)
+        }
+        #expect(try await cache.value(for: "c", owner: "o") { 3 } == 3, "room again")
+        await system.shutdown()
+    }
+
+    @Test func aTimedOutLoadKeepsItsPlaceUntilItEndsAndItsValueIsNeverStored() {
+        var state = TTLCacheState<String, String, Int>(configuration: try! TTLCacheConfiguration(maxLoadsInFlight: 1))
+        guard case .load(let hung) = state.lookup("k", owner: "u", now: at(seconds: 0)) else {
+            Issue.record("expected a load")
+            return
+        }
+        let first = state.timedOut(version: hung)
+        let second = state.timedOut(version: hung)
+        #expect(first)
+        #expect(!second, "once")
+        guard case .rejected(.tooManyLoads(limit: 1)) = state.lookup("k", owner: "u", now: at(seconds: 1)) else {
+            Issue.record("the timed-out load still runs and holds the only place")
+            return
+        }
+        let stored = state.loaded(version: hung, .success(1), now: at(seconds: 2))
+        #expect(!stored, "a timed-out load's value is never stored")
+        #expect(state.metrics.loadsInFlight == 0)
+        #expect(state.metrics.loadFailures == 0)
+        guard case .load(let fresh) = state.lookup("k", owner: "u", now: at(seconds: 3)) else {
+            Issue.record("a fresh load once the place is free")
+            return
+        }
+        #expect(fresh > hung)
+        let unknown = state.timedOut(version: 999)
+        #expect(!unknown, "unknown loads are ignored")
     }
 
     // MARK: Invalidation
@@ -201,5 +347,12 @@ import TroupeTesting
         #expect(throws: ConfigurationError.self) { try TTLCacheConfiguration(ttl: .zero) }
         #expect(throws: ConfigurationError.self) { try TTLCacheConfiguration(maxEntries: 0) }
         #expect(throws: ConfigurationError.self) { try TTLCacheConfiguration(sweepInterval: .seconds(-1)) }
+        #expect(throws: ConfigurationError.self) { try TTLCacheConfiguration(loadTimeout: .zero) }
+        #expect(throws: ConfigurationError.self) { try TTLCacheConfiguration(maxWaitersPerLoad: 0) }
+        #expect(throws: ConfigurationError.self) { try TTLCacheConfiguration(maxLoadsInFlight: 0) }
+        let defaults = try? TTLCacheConfiguration()
+        #expect(defaults?.loadTimeout == .seconds(30))
+        #expect(defaults?.maxWaitersPerLoad == 1_024)
+        #expect(defaults?.maxLoadsInFlight == 256)
     }
 }

@@ -17,10 +17,19 @@
 /// owner is matched by equality, see ``TTLCacheState``).
 ///
 /// # Bounds
-/// At most `maxEntries` entries (least recently used evicted beyond); expired entries are
-/// never served and are swept every `sweepInterval`; one load in flight per address; the
-/// actor's mailbox is bounded (default 1,024 requests, callers wait for room). A restart
-/// of the actor empties the cache and fails the lookups waiting for its loads.
+/// At most `maxEntries` entries (default 10,000; least recently used evicted beyond);
+/// expired entries (after `ttl`, default 60 s) are never served and are swept every
+/// `sweepInterval` (default: the TTL). One load in flight per address, with at most
+/// `maxWaitersPerLoad` lookups waiting for it (default 1,024), and at most
+/// `maxLoadsInFlight` loads at once (default 256); a miss beyond either fails at once with
+/// ``TTLCacheError/tooManyWaiters(limit:)`` or ``TTLCacheError/tooManyLoads(limit:)``. A
+/// load that has not ended after `loadTimeout` (default 30 s) fails its lookups with
+/// ``TTLCacheError/loadTimedOut(after:)``, is cancelled and never stored; it keeps its
+/// place among the loads in flight until its task has ended. Each lookup also waits at
+/// most its ask timeout (`askTimeout`, default the system's): keep `loadTimeout` below it
+/// for the timeout error to be the one callers see. The actor's mailbox is bounded
+/// (default 1,024 requests, callers wait for room). A restart of the actor empties the
+/// cache and fails the lookups waiting for its loads.
 ///
 /// # Concurrency contract
 /// `Sendable`; every method may be called from any task. Lookups, loads' results and
@@ -29,7 +38,8 @@
 /// cache actor's background work, concurrently with each other and with hits; of
 /// concurrent misses on one address, the first one's `load` runs and the others share its
 /// result or its error. A caller that stops waiting (cancellation, ask timeout) does not
-/// cancel the load. Time is the actor system's clock.
+/// cancel the load; the load timeout does, and so does stopping the actor. Time (TTL,
+/// sweep, load timeout) is the actor system's clock.
 public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value: Sendable>: BuildingBlock {
     public let configuration: TTLCacheConfiguration
     /// The actor's mailbox.
@@ -61,6 +71,9 @@ public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable
     /// the load already in flight for it), stored for the TTL if it succeeds.
     ///
     /// - Throws: ``TTLCacheError/loadFailed(_:)`` with the load's error (not cached);
+    ///   ``TTLCacheError/loadTimedOut(after:)`` if the load outlasted `loadTimeout`;
+    ///   ``TTLCacheError/tooManyWaiters(limit:)`` or ``TTLCacheError/tooManyLoads(limit:)``
+    ///   at once for a miss beyond the bounds on loads;
     ///   ``TTLCacheError/unavailable(_:)`` if the actor could not answer in time.
     public nonisolated(nonsending) func value(
         for key: Key,
@@ -93,8 +106,9 @@ public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable
         _ makeRequest: (ReplyTo<Reply>) -> TTLCacheMessage<Owner, Key, Value>
     ) async throws(TTLCacheError) -> Reply {
         try await binding.ask(timeout: askTimeout, makeRequest, notStarted: TTLCacheError.notStarted) { error in
-            // A load's own error arrives as the actor's failed reply.
-            if case .failed(let loadError) = error { .loadFailed(loadError) } else { .unavailable(error) }
+            // The actor's own refusals and a load's own error both arrive as failed replies.
+            guard case .failed(let failure) = error else { return .unavailable(error) }
+            return (failure as? TTLCacheRefusal)?.error ?? .loadFailed(failure)
         }
     }
 }

@@ -1,8 +1,10 @@
 /// What a TTL cache's actor is asked.
 enum TTLCacheMessage<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value: Sendable>: Sendable {
     case get(Key, owner: Owner, load: @Sendable () async throws -> Value, ReplyTo<Value>)
-    /// A load ended (delivered through the system lane by `pipeToSelf`).
+    /// A load's task ended (delivered through the system lane by `pipeToSelf`).
     case loaded(version: UInt64, Result<Value, any Error>)
+    /// A load's timeout passed (a timer, on the system lane).
+    case loadTimedOut(version: UInt64)
     case invalidateKey(Key, owner: Owner, ReplyTo<Int>)
     case invalidateOwner(Owner, ReplyTo<Int>)
     case metrics(ReplyTo<TTLCacheMetrics>)
@@ -12,13 +14,16 @@ enum TTLCacheMessage<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value
 /// The actor behind a ``TTLCache``: owns the ``TTLCacheState`` and the lookups waiting for
 /// each load, and runs loads as its own background work (`pipeToSelf`), so a slow load
 /// never holds up hits or other keys, and a caller that gives up does not cancel a load
-/// that others wait for. Loads end with the actor: stopping it cancels them.
+/// that others wait for. Each load has a timer: when `loadTimeout` passes first, its
+/// waiters fail, and the load is cancelled (``TTLCacheLoad``). Loads end with the actor:
+/// stopping it cancels them.
 struct TTLCacheBehavior<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value: Sendable>: Behavior {
     typealias Message = TTLCacheMessage<Owner, Key, Value>
 
     var state: TTLCacheState<Owner, Key, Value>
-    /// The lookups waiting for each load in flight, by version.
-    var waiters: [UInt64: [ReplyTo<Value>]] = [:]
+    /// The loads in flight whose task has not ended, by version, with the lookups still
+    /// waiting for them (none once timed out).
+    var loads: [UInt64: TTLCacheLoad<Value>] = [:]
 
     mutating func started(context: ActorContext<Message>) async throws {
         try context.startPeriodicTimer("sweep", every: state.configuration.sweepInterval, message: .sweep)
@@ -31,19 +36,30 @@ struct TTLCacheBehavior<Owner: Hashable & Sendable, Key: Hashable & Sendable, Va
             case .hit(let value):
                 reply.reply(value)
             case .join(let version):
-                waiters[version, default: []].append(reply)
+                loads[version]?.waiters.append(reply)
             case .load(let version):
-                waiters[version] = [reply]
-                context.pipeToSelf(load) { .loaded(version: version, $0) }
+                let running = TTLCacheLoad<Value>(first: reply)
+                loads[version] = running
+                context.startTimer(Self.timerKey(version), after: state.configuration.loadTimeout, message: .loadTimedOut(version: version))
+                context.pipeToSelf({ try await running.run(load) }) { .loaded(version: version, $0) }
+            case .rejected(let error):
+                reply.fail(TTLCacheRefusal(error: error))
             }
         case .loaded(let version, let result):
+            context.cancelTimer(Self.timerKey(version))
             state.loaded(version: version, result, now: context.now)
-            for reply in waiters.removeValue(forKey: version) ?? [] {
+            for reply in loads.removeValue(forKey: version)?.waiters ?? [] {
                 switch result {
                 case .success(let value): reply.reply(value)
                 case .failure(let error): reply.fail(error)
                 }
             }
+        case .loadTimedOut(let version):
+            guard state.timedOut(version: version), let load = loads[version] else { return }
+            let refusal = TTLCacheRefusal(error: .loadTimedOut(after: state.configuration.loadTimeout))
+            for reply in load.waiters { reply.fail(refusal) }
+            loads[version]?.waiters = []
+            load.cancel()
         case .invalidateKey(let key, let owner, let reply):
             reply.reply(state.invalidate(key, owner: owner))
         case .invalidateOwner(let owner, let reply):
@@ -53,5 +69,9 @@ struct TTLCacheBehavior<Owner: Hashable & Sendable, Key: Hashable & Sendable, Va
         case .sweep:
             state.expire(now: context.now)
         }
+    }
+
+    private static func timerKey(_ version: UInt64) -> String {
+        "load-\(version)"
     }
 }

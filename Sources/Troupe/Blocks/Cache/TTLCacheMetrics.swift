@@ -11,8 +11,13 @@ public struct TTLCacheMetrics: Sendable, Hashable {
     public var loads = 0
     public var loadFailures = 0
     public var coalesced = 0
-    /// Loads in flight now.
+    /// Loads in flight now (timed-out loads whose task has not ended yet included).
     public var loadsInFlight = 0
+    /// Loads whose waiters were failed because they outlasted `loadTimeout`.
+    public var loadTimeouts = 0
+    /// Misses refused at once: too many lookups waiting for their load, or too many loads
+    /// in flight.
+    public var rejected = 0
     /// Entries dropped because their TTL passed, to stay within `maxEntries`, or by an
     /// invalidation.
     public var expired = 0

@@ -19,6 +19,16 @@
 /// it before, but is not stored, and the next lookup starts a fresh load, so no value
 /// loaded before an invalidation is served after it.
 ///
+/// # Bounds on loads
+/// A load has at most `maxWaitersPerLoad` lookups waiting for it, and at most
+/// `maxLoadsInFlight` loads run at once; a miss beyond either is refused
+/// (``Lookup/rejected(_:)``), without waiting and without starting anything. A load still
+/// running when `loadTimeout` has passed is reported with ``timedOut(version:)``: it is
+/// detached like an invalidated one (never stored; the next lookup starts a fresh load),
+/// its waiters are to be failed, and it keeps its place among the loads in flight until
+/// its end is reported with ``loaded(version:_:now:)``, so the cap also bounds loads that
+/// outlive their timeout.
+///
 /// Inlinable: specialized where it is used for the concrete owner, key and value types.
 public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
     @usableFromInline
@@ -47,6 +57,22 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
         }
     }
 
+    @usableFromInline
+    struct InFlightLoad {
+        @usableFromInline let address: Address
+        /// Lookups waiting for it, the one that started it included.
+        @usableFromInline var waiters: Int
+        /// Its waiters were failed for the load timeout; it only awaits its end.
+        @usableFromInline var timedOut: Bool
+
+        @inlinable
+        init(address: Address) {
+            self.address = address
+            self.waiters = 1
+            self.timedOut = false
+        }
+    }
+
     /// What to do about a lookup.
     public enum Lookup {
         /// Answer with this value.
@@ -55,6 +81,9 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
         case load(version: UInt64)
         /// Wait for the load in flight with this version.
         case join(version: UInt64)
+        /// Fail the lookup at once with this error (``TTLCacheError/tooManyWaiters(limit:)``
+        /// or ``TTLCacheError/tooManyLoads(limit:)``).
+        case rejected(TTLCacheError)
     }
 
     public let configuration: TTLCacheConfiguration
@@ -63,8 +92,8 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
     @usableFromInline var keysByOwner: [Owner: Set<Key>] = [:]
     /// The load in flight for an address, if one is attached to it.
     @usableFromInline var attached: [Address: UInt64] = [:]
-    /// Every load in flight, attached or detached, with its address.
-    @usableFromInline var inFlight: [UInt64: Address] = [:]
+    /// Every load in flight, attached, detached or timed out, with its address.
+    @usableFromInline var inFlight: [UInt64: InFlightLoad] = [:]
     @usableFromInline var nextVersion: UInt64 = 1
     @usableFromInline var counters = TTLCacheMetrics()
 
@@ -92,25 +121,37 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
         }
         counters.misses += 1
         if let version = attached[address] {
+            // Attached loads are in flight and not timed out (a timeout detaches).
+            guard let waiting = inFlight[version]?.waiters, waiting < configuration.maxWaitersPerLoad else {
+                counters.rejected += 1
+                return .rejected(.tooManyWaiters(limit: configuration.maxWaitersPerLoad))
+            }
+            inFlight[version]?.waiters = waiting + 1
             counters.coalesced += 1
             return .join(version: version)
+        }
+        guard inFlight.count < configuration.maxLoadsInFlight else {
+            counters.rejected += 1
+            return .rejected(.tooManyLoads(limit: configuration.maxLoadsInFlight))
         }
         let version = nextVersion
         nextVersion += 1
         attached[address] = version
-        inFlight[version] = address
+        inFlight[version] = InFlightLoad(address: address)
         counters.loads += 1
         counters.loadsInFlight = inFlight.count
         return .load(version: version)
     }
 
     /// A load ended. Returns true if its value was stored (a success of a load still
-    /// attached to its address).
+    /// attached to its address). The end of a load that timed out only frees its place.
     @inlinable
     @discardableResult
     public mutating func loaded(version: UInt64, _ result: Result<Value, any Error>, now: ClockInstant) -> Bool {
-        guard let address = inFlight.removeValue(forKey: version) else { return false }
+        guard let load = inFlight.removeValue(forKey: version) else { return false }
         counters.loadsInFlight = inFlight.count
+        guard !load.timedOut else { return false }
+        let address = load.address
         let wasAttached = attached[address] == version
         if wasAttached { attached.removeValue(forKey: address) }
         switch result {
@@ -122,6 +163,20 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
             store(value, at: address, version: version, now: now)
             return true
         }
+    }
+
+    /// The load with this version has outlasted the load timeout. Returns true if its
+    /// lookups are to be failed now (false if it had ended or had already timed out). It
+    /// is detached from its address (its value will never be stored; the next lookup
+    /// starts a fresh load) and stays in flight until ``loaded(version:_:now:)``.
+    @inlinable
+    @discardableResult
+    public mutating func timedOut(version: UInt64) -> Bool {
+        guard let load = inFlight[version], !load.timedOut else { return false }
+        inFlight[version]?.timedOut = true
+        if attached[load.address] == version { attached.removeValue(forKey: load.address) }
+        counters.loadTimeouts += 1
+        return true
     }
 
     /// Drops `key` of `owner` and detaches its load in flight. Returns the entries dropped
@@ -142,8 +197,8 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
     @inlinable
     @discardableResult
     public mutating func invalidate(owner: Owner) -> Int {
-        for (version, address) in inFlight where address.owner == owner && attached[address] == version {
-            attached.removeValue(forKey: address)
+        for (version, load) in inFlight where load.address.owner == owner && attached[load.address] == version {
+            attached.removeValue(forKey: load.address)
         }
         guard let keys = keysByOwner.removeValue(forKey: owner) else { return 0 }
         for key in keys { entries.remove(Address(owner: owner, key: key)) }
@@ -211,4 +266,5 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
 extension TTLCacheState: Sendable where Owner: Sendable, Key: Sendable, Value: Sendable {}
 extension TTLCacheState.Address: Sendable where Owner: Sendable, Key: Sendable {}
 extension TTLCacheState.Entry: Sendable where Value: Sendable {}
+extension TTLCacheState.InFlightLoad: Sendable where Owner: Sendable, Key: Sendable {}
 extension TTLCacheState.Lookup: Sendable where Value: Sendable {}

@@ -84,6 +84,19 @@ import TroupeTesting
         #expect(clock.pendingTimerCount == 0)
     }
 
+    /// The timer thread ends when it has had no timer for a while (a shut-down system that
+    /// is still referenced holds no thread) and a new timer starts another.
+    @Test func theSystemClockThreadEndsWhenIdleAndComesBackForTheNextTimer() async throws {
+        let clock = SystemClock(idleThreadLinger: .milliseconds(1))
+        #expect(!clock.hasTimerThread, "no thread before the first timer")
+        for round in 1...2 {
+            let fired = Latch()
+            clock.schedule(ActionTimer(deadline: clock.now.advanced(by: .milliseconds(1))) { fired.open() })
+            await fired.wait()
+            try await eventually("round \(round): the idle thread ends") { !clock.hasTimerThread }
+        }
+    }
+
     @Test func timerHeapPopsInOrderWhateverTheInsertAndRemoveOrder() {
         var generator = SplitMix64(seed: 99)
         var heap = TimerHeap()

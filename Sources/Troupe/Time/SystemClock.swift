@@ -2,9 +2,11 @@ import Glibc
 
 /// The real clock: monotonic time, with timers fired by one thread the clock owns.
 ///
-/// Each `SystemClock` has its own timer thread, started on the first `schedule` and stopped
-/// when the clock is deinitialised (timers still pending then never fire). Nothing is
-/// shared between clocks, so independent systems in one process do not interfere.
+/// Each `SystemClock` has its own timer thread, started by `schedule` when there is none,
+/// ended once it has had no timer for `idleThreadLinger` (so a clock, or a system, that is
+/// shut down but still referenced holds no thread), and stopped when the clock is
+/// deinitialised (timers still pending then never fire). Nothing is shared between clocks,
+/// so independent systems in one process do not interfere.
 ///
 /// # Thread safety
 /// All methods may be called from any thread. Timers fire on the clock's thread, in
@@ -15,10 +17,15 @@ public final class SystemClock: ActorClock, @unchecked Sendable {
     private let origin: Int64
     private let core: TimerThreadCore
 
-    /// A clock whose origin is now.
-    public init() {
+    /// A clock whose origin is now. Its timer thread ends after `idleThreadLinger` without
+    /// timers (default 1 s; at least 1 ms) and starts again with the next timer.
+    public init(idleThreadLinger: Duration = .seconds(1)) {
         origin = monotonicNanoseconds()
-        core = TimerThreadCore(origin: origin)
+        let linger = max(idleThreadLinger, .milliseconds(1))
+        core = TimerThreadCore(
+            origin: origin,
+            lingerNanoseconds: linger.components.seconds &* 1_000_000_000 &+ linger.components.attoseconds / 1_000_000_000
+        )
     }
 
     deinit {
@@ -42,6 +49,11 @@ public final class SystemClock: ActorClock, @unchecked Sendable {
     public var pendingTimerCount: Int {
         core.pendingCount
     }
+
+    /// Whether the timer thread runs now (it ends when idle; for introspection and tests).
+    public var hasTimerThread: Bool {
+        core.hasThread
+    }
 }
 
 /// The timer thread and its heap.
@@ -54,6 +66,7 @@ private final class TimerThreadCore: @unchecked Sendable {
     private let lock = Lock()
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private let origin: Int64
+    private let lingerNanoseconds: Int64
     private var heap = TimerHeap()
     private var thread: RuntimeThread?
     private var stopping = false
@@ -62,8 +75,9 @@ private final class TimerThreadCore: @unchecked Sendable {
     private var sleepingUntil: Int64?
     private var sleepingForever = false
 
-    init(origin: Int64) {
+    init(origin: Int64, lingerNanoseconds: Int64) {
         self.origin = origin
+        self.lingerNanoseconds = lingerNanoseconds
         condition = .allocate(capacity: 1)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -79,6 +93,10 @@ private final class TimerThreadCore: @unchecked Sendable {
 
     var pendingCount: Int {
         lock.withLock { heap.count }
+    }
+
+    var hasThread: Bool {
+        lock.withLock { thread != nil }
     }
 
     func schedule(_ timer: ClockTimer) {
@@ -141,9 +159,18 @@ private final class TimerThreadCore: @unchecked Sendable {
                 pthread_cond_timedwait(condition, lock.pointer, &spec)
                 sleepingUntil = nil
             } else {
+                // Idle: linger (any new timer signals), then end; `schedule` starts a new
+                // thread. Deciding under the lock means a timer is never left without one.
                 sleepingForever = true
-                pthread_cond_wait(condition, lock.pointer)
+                let absolute = monotonicNanoseconds() &+ lingerNanoseconds
+                var spec = timespec(tv_sec: Int(absolute / 1_000_000_000), tv_nsec: Int(absolute % 1_000_000_000))
+                let status = pthread_cond_timedwait(condition, lock.pointer, &spec)
                 sleepingForever = false
+                if status == ETIMEDOUT, heap.first == nil, !stopping {
+                    thread?.detach()
+                    thread = nil
+                    break
+                }
             }
         }
         lock.unlock()

@@ -154,9 +154,10 @@ import TroupeTesting
         #expect(metrics.subscribers.isEmpty)
         #expect(metrics.disconnected == 1)
         release.open()
-        // What was being handed on arrives; the queued 4 and 5 were discarded.
+        // The queued 4 and 5 were discarded, and 3, which was waiting for room, was
+        // abandoned: the forwarder does not outlive the subscription.
         await slow.send(99)
-        try await seen.expect(sequence: [2, 3, 99])
+        try await seen.expect(sequence: [2, 99])
         await system.shutdown()
         try seen.expectNoPendingEvents()
     }
@@ -190,6 +191,41 @@ import TroupeTesting
         }
         try await seen.expect(sequence: [2, 3, 4, 5, 7])
         await system.shutdown()
+    }
+
+    /// A subscriber that never drains is unsubscribed, or cut off by `disconnect`, while its
+    /// forwarder waits for room in its full mailbox: the forwarder must end at once, not
+    /// when (if ever) the subscriber drains, and leave no task behind.
+    @Test(arguments: ["unsubscribe", "disconnect"])
+    func aRemovedSubscribersForwarderEndsAtOnceEvenWhileWaitingForRoom(_ removal: String) async throws {
+        let (system, bus) = try await startBus()
+        let (seen, release) = (TestProbe<Int>(), Latch())
+        let (slow, forwarder) = try await fillPipeline(
+            system, bus, overflow: removal == "disconnect" ? .disconnect : .dropNewest, seen: seen, release: release
+        )
+        let forwarderEnded = TestProbe<String>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { forwarderEnded.record("\(await forwarder.termination())") }
+            if removal == "disconnect" {
+                for value in 4...6 { await bus.publish(value, to: "t") }
+            } else {
+                let subscription = try #require(try await bus.metrics().subscribers.first)
+                #expect(try await bus.unsubscribe(BusSubscription(id: subscription.id, topic: "t", subscriber: slow.path)))
+            }
+            // The subscriber still holds event 1 and its mailbox is still full.
+            let ended = try? await forwarderEnded.next()
+            #expect(ended == "normal", "the forwarder ended while its subscriber was still full")
+            #expect(slow.metrics.suspendedSenders == 0, "its wait for room was withdrawn")
+            release.open()
+            try await group.waitForAll()
+        }
+        try await eventually("its queue is gone from the tree") { !system.tree().contains("subscriber-") }
+        await slow.send(99)
+        try await seen.expect(sequence: [2, 99])
+        await system.shutdown()
+        #expect(system.liveTaskCount == 0)
+        #expect(system.liveActorCount == 0)
+        try seen.expectNoPendingEvents()
     }
 
     // MARK: Subscriptions end with their subscriber

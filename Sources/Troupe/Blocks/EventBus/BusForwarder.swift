@@ -15,18 +15,52 @@ enum ForwarderMessage<Event: Sendable>: Sendable {
 /// requested by a parent that is itself stopped right after (a shutdown stops subscribers
 /// before the bus, and each ends a subscription) is not waited for by the runtime and
 /// leaves the child's task running; a child that stops itself is.
+///
+/// # Ending promptly
+/// The end of the subscription (`ended`, fired before `.end` is sent) also interrupts a
+/// wait for room in the subscriber's mailbox: a subscriber that is cut off (policy
+/// `disconnect`) or unsubscribed because it does not drain would otherwise hold its
+/// forwarder (and its task) until it drains, possibly for ever. The event being handed on
+/// then is not delivered, and the events still queued are discarded unread.
 struct BusForwarder<Event: Sendable>: Behavior {
-    /// Sends one event (transformed to the subscriber's message type) to the subscriber.
-    let deliver: @Sendable (Event) async -> SendOutcome
+    /// Hands one event (transformed to the subscriber's message type) to the subscriber,
+    /// waiting for room unless `ended` fires first.
+    let deliver: @Sendable (Event, EndSignal) async -> SendOutcome
+    /// Fired when the subscription ends.
+    let ended: EndSignal
 
     func receive(_ message: ForwarderMessage<Event>, context: ActorContext<ForwarderMessage<Event>>) async throws {
         switch message {
         case .event(let event):
-            // A stopped subscriber's `.stopped` needs nothing here: death watch ends the
-            // subscription.
-            _ = await deliver(event)
+            // Events of a batch already taken out of the mailbox when the subscription
+            // ended are discarded, like the ones still in it. A stopped subscriber's
+            // `.stopped` needs nothing here: death watch ends the subscription.
+            guard !ended.isFired else { return }
+            _ = await deliver(event, ended)
         case .end:
             context.stop()
+        }
+    }
+
+    /// Sends `message` to `subscriber`: at once if its mailbox has room; else waits for room
+    /// in a child task, racing `ended`, and cancels whichever loses. Returns
+    /// ``SendOutcome/cancelled`` if the subscription ended first.
+    static func send<Message: Sendable>(
+        _ message: Message, to subscriber: ActorRef<Message>, unless ended: EndSignal
+    ) async -> SendOutcome {
+        let offered = subscriber.trySend(message)
+        guard offered == .full else { return offered }
+        return await withTaskGroup(of: SendOutcome?.self) { group in
+            group.addTask { await subscriber.send(message) }
+            group.addTask {
+                await ended.wait()
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            // The other child's result is discarded: a send cancelled by the end reports
+            // `.cancelled` (or `.enqueued` if room came at the same instant).
+            return first ?? .cancelled
         }
     }
 }

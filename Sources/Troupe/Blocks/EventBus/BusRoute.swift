@@ -1,5 +1,3 @@
-import Synchronization
-
 /// How publishers reach one subscription: the forwarder actor whose mailbox is the
 /// subscriber's queue, and a flag that stops deliveries at once when the subscription ends
 /// (publishers may hold a snapshot of the routes taken just before).
@@ -8,21 +6,24 @@ final class BusRoute<Event: Sendable>: Sendable {
     let subscriber: ActorPath
     let queue: SubscriberQueue
     let forwarder: ActorRef<ForwarderMessage<Event>>
-    let ended = Atomic<Bool>(false)
+    /// Shared with the forwarder, whose wait for room in the subscriber's mailbox it ends.
+    let ended: EndSignal
 
-    init(id: UInt64, subscriber: ActorPath, queue: SubscriberQueue, forwarder: ActorRef<ForwarderMessage<Event>>) {
+    init(id: UInt64, subscriber: ActorPath, queue: SubscriberQueue, forwarder: ActorRef<ForwarderMessage<Event>>, ended: EndSignal) {
         self.id = id
         self.subscriber = subscriber
         self.queue = queue
         self.forwarder = forwarder
+        self.ended = ended
     }
 
-    /// Marks the route ended; true for the one caller that did it.
+    /// Marks the route ended, which also ends the forwarder's wait for room in the
+    /// subscriber's mailbox; true for the one caller that did it.
     func end() -> Bool {
-        ended.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        ended.fire()
     }
 
-    var isEnded: Bool { ended.load(ordering: .relaxed) }
+    var isEnded: Bool { ended.isFired }
 
     /// Tells the forwarder to stop itself, on its system lane: never refused by its full
     /// queue, and ahead of the events queued there (which are discarded).

@@ -26,9 +26,13 @@
 /// # Bounds
 /// Per subscriber: its queue's capacity, plus one event being handed on, plus its own
 /// mailbox. Queue depth, high-water mark and drops per subscriber are in ``metrics()``.
+/// A `blockPublisher` queue makes a publisher wait at most its `timeout` per event.
 /// Subscriptions end when the subscriber stops (death watch), on ``unsubscribe(_:)``, or
-/// (policy `disconnect`) when its queue overflows; nothing outlives its subscriber. A
-/// restart of the bus actor ends every subscription.
+/// (policy `disconnect`) when its queue overflows. Then the subscription's forwarder ends
+/// at once, even if it was waiting for room in a subscriber's full mailbox (that event is
+/// not delivered; the queued ones are discarded), so no actor or task outlives its
+/// subscription. A restart of the bus actor ends every subscription. The bus actor's own
+/// mailbox (subscription requests only) holds 1,024 requests by default.
 ///
 /// # Concurrency contract
 /// `Sendable`; every method may be called from any task. ``publish(_:to:)`` may suspend
@@ -71,7 +75,7 @@ public final class EventBus<Topic: Hashable & Sendable, Event: Sendable>: Buildi
     ) async throws(EventBusError) -> BusSubscription<Topic> {
         let request = SubscribeRequest<Topic, Event>(
             topic: topic, queue: queue, subscriber: subscriber.path,
-            deliver: { event in await subscriber.send(transform(event)) },
+            deliver: { event, ended in await BusForwarder<Event>.send(transform(event), to: subscriber, unless: ended) },
             watch: { context in context.watch(subscriber) },
             unwatch: { context in context.unwatch(subscriber) }
         )

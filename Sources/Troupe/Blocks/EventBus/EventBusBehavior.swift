@@ -16,8 +16,9 @@ struct SubscribeRequest<Topic: Hashable & Sendable, Event: Sendable>: Sendable {
     let topic: Topic
     let queue: SubscriberQueue
     let subscriber: ActorPath
-    /// Sends an event to the subscriber (transformed to its message type).
-    let deliver: @Sendable (Event) async -> SendOutcome
+    /// Sends an event to the subscriber (transformed to its message type), waiting for room
+    /// unless the subscription ends first.
+    let deliver: @Sendable (Event, EndSignal) async -> SendOutcome
     /// Start and stop death watch of the subscriber.
     let watch: @Sendable (Context) -> Void
     let unwatch: @Sendable (Context) -> Void
@@ -67,11 +68,12 @@ struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
     private mutating func subscribe(_ request: SubscribeRequest<Topic, Event>, _ context: ActorContext<Message>) throws -> BusSubscription<Topic> {
         let id = registry.nextID()
         let deliver = request.deliver
+        let ended = EndSignal()
         // Ids are unique, so the name is too: spawning cannot fail for a duplicate.
         let forwarder = try context.spawn("subscriber-\(id)", mailbox: request.queue.mailbox, restart: .transient) {
-            BusForwarder(deliver: deliver)
+            BusForwarder(deliver: deliver, ended: ended)
         }
-        let route = BusRoute(id: id, subscriber: request.subscriber, queue: request.queue, forwarder: forwarder)
+        let route = BusRoute(id: id, subscriber: request.subscriber, queue: request.queue, forwarder: forwarder, ended: ended)
         let watchedAlready = registry.isWatched(request.subscriber)
         let subscription = registry.add(route, topic: request.topic)
         if !watchedAlready {
@@ -85,8 +87,9 @@ struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
     }
 
     /// Ends subscription `id`: no publisher delivers to it from now on, its forwarder stops
-    /// (queued events are discarded), and its subscriber is no longer watched if this was
-    /// its last subscription.
+    /// at once (a wait for room in the subscriber's mailbox is abandoned, queued events are
+    /// discarded), and its subscriber is no longer watched if this was its last
+    /// subscription.
     private mutating func end(_ id: UInt64, _ context: ActorContext<Message>) -> Bool {
         guard let record = registry.remove(id) else { return false }
         _ = record.route.end()

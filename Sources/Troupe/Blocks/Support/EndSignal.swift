@@ -12,8 +12,7 @@ import Synchronization
 /// Every member may be called from any task or thread. `isFired` is a lock-free read (for
 /// publishers' hot path); the waiters are guarded by `lock`, and continuations are resumed
 /// after it is released.
-// Unchecked Sendable: `waiters` and `nextToken` are only accessed while `lock` (a pthread
-// mutex) is held; `fired` is an atomic, set only under `lock`.
+// Unchecked Sendable: `waiters` and `nextToken` are only accessed under `lock` (a pthread mutex); `fired` is an atomic, set under it.
 final class EndSignal: @unchecked Sendable {
     private let lock = Lock()
     private let fired = Atomic<Bool>(false)

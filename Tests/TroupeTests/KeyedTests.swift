@@ -262,12 +262,36 @@ final class SharedCount: Sendable {
         #expect(await shutdown.value.completed)
         let handled = log.allEvents.compactMap { $0.hasPrefix("b ") ? Int($0.dropFirst(2)) : nil }
         let discarded = deadLetters.allEvents.compactMap { letter -> Int? in
-            guard letter.recipient.name == "b", case .note(let value)? = letter.message as? SessionMessage,
-                  value < accepted.value else { return nil }
+            // Refusals (a full mailbox, and the last try, refused as stopped) are not accepted.
+            guard letter.recipient.name == "b", letter.reason == .actorStopped,
+                  case .note(let value)? = letter.message as? SessionMessage, value < accepted.value else { return nil }
             return value
         }
         #expect((handled + discarded).sorted() == Array(0..<accepted.value), "each accepted message handled or a dead letter, once")
         #expect(system.liveTaskCount == 0)
+    }
+
+    /// An evicted actor that fails while it drains is restarted to finish its queue (then
+    /// stops), so eviction still loses nothing.
+    @Test func anEvictedActorThatFailsWhileDrainingStillHandlesItsQueue() async throws {
+        let system = try ActorSystem.forTesting()
+        let log = TestProbe<String>()
+        let keyed = try sessions(maxLive: 1, log: log)
+        try await system.start(keyed, name: "sessions")
+        let latch = Latch()
+        await keyed.send(.block(latch), to: "a")
+        try await latch.waitForArrivals(1)
+        await keyed.send(.fail, to: "a")
+        await keyed.send(.note(1), to: "a")
+        await keyed.send(.note(2), to: "a")
+        let b = Task { await keyed.send(.note(1), to: "b") }  // evicts a, which drains
+        try await eventually("b waits for a's slot") { keyed.metrics.waitingSenders == 1 }
+        latch.open()
+        #expect(await b.value == .enqueued)
+        try await log.expect(sequence: ["start a", "stop a", "start a", "a 1", "a 2", "stop a", "start b", "b 1"])
+        #expect(system.deadLetters.total == 0)
+        #expect(keyed.metrics.liveHighWaterMark == 1)
+        await system.shutdown()
     }
 
     @Test func aFailingKeyedActorRestartsAndKeepsItsQueuedMessages() async throws {

@@ -312,6 +312,12 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         }
     }
 
+    /// Whether messages wait for a next incarnation: queued, or left over from the batch
+    /// of a failed one. Call between incarnations (`leftovers` belongs to the running one).
+    final var hasMessagesForNextIncarnation: Bool {
+        !leftovers.isEmpty || lock.withLock { !user.isEmpty }
+    }
+
     /// Dead-letters the leftovers of a failed batch when the actor will not run again.
     final func discardLeftovers() {
         let discarded = leftovers

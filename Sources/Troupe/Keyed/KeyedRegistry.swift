@@ -306,6 +306,11 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
             guard let entry = byCell[ObjectIdentifier(cell)] else { return nil }
             switch entry.phase {
             case .retiring:
+                // Failed while draining: what it had queued is not lost to the eviction; a
+                // restart (if its restart type and the intensity allow) drains it, then stops.
+                if reason.isFailure, ownerRunning, entry.cell.hasMessagesForNextIncarnation {
+                    return handleUnrequestedEnd(of: entry, reason: reason, into: &finished, handOvers: &handOvers)
+                }
                 finish(entry, reason: reason, into: &finished, handOvers: &handOvers)
                 return nil
             case .running:
@@ -319,7 +324,8 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         return escalation
     }
 
-    /// Under `lock`: an actor ended without being asked to; restart it or let it go.
+    /// Under `lock`: an actor ended without being asked to (or failed while retiring);
+    /// restart it or let it go.
     private func handleUnrequestedEnd(
         of entry: Entry,
         reason: ExitReason,
@@ -345,6 +351,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
             entry.restartTimes.append(now)
             entry.cell.noteRestart()
             _ = entry.cell.launchIncarnation(started: nil)
+            if entry.phase == .retiring { entry.cell.enqueueSystem(.stop(.drain)) }
             return nil
         }
     }

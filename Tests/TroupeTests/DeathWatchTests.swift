@@ -53,7 +53,7 @@ import TroupeTesting
         let watcher = try await system.spawn("watcher", mailbox: mailbox(8)) { Watcher(signals: signals) }
         watcher.trySend(.watch(target))
         try await signals.expect("target stopped")
-        #expect(await target.termination().isFailure == false)
+        #expect(try await target.termination().isFailure == false)
         await system.shutdown()
     }
 
@@ -62,8 +62,21 @@ import TroupeTesting
         let target = try await system.spawn("target", mailbox: mailbox(4), restart: .temporary) { Worker() }
         async let ended = target.termination()
         target.trySend(.fail)
-        let reason = await ended
+        let reason = try await ended
         #expect(reason.isFailure)
+        await system.shutdown()
+    }
+
+    @Test func cancelledTerminationWaitsThrowAndLeaveNoWatcherBehind() async throws {
+        let system = try ActorSystem.forTesting()
+        let target = try await system.spawn("target", mailbox: mailbox(4)) { Worker() }
+        let waits = (0..<100).map { _ in Task { try await target.termination() } }
+        try await eventually("all watching") { target.cell.lock.withLock { target.cell.watchers.count } == 100 }
+        for wait in waits { wait.cancel() }
+        for wait in waits {
+            await #expect(throws: CancellationError.self) { try await wait.value }
+        }
+        #expect(target.cell.lock.withLock { target.cell.watchers.isEmpty })
         await system.shutdown()
     }
 

@@ -157,7 +157,7 @@ import TroupeTesting
         let sender = Task { await ref.send(.record(3)) }
         try await eventually("sender parked") { ref.metrics.suspendedSenders == 1 }
         latch.open()
-        let reason = await ref.termination()
+        let reason = try await ref.termination()
         #expect(!reason.isFailure)
         #expect(await sender.value == .stopped)
         guard case .stopped(let path)? = await asker.value else {

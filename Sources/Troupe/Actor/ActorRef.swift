@@ -67,10 +67,23 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
 
     /// Waits until the actor has stopped for good and returns why; returns at once if it
     /// already has. (Death watch for code outside actors; actors use ``ActorContext/watch(_:)``.)
-    public func termination() async -> ExitReason {
+    ///
+    /// - Throws: `CancellationError` if the waiting task is cancelled first; the watch is
+    ///   then removed, so abandoned waits leave nothing behind on the actor.
+    public func termination() async throws(CancellationError) -> ExitReason {
         let completion = Completion<ExitReason>()
-        cell.addWatcher(.completion(completion))
-        return (try? await completion.wait().get()) ?? .stopped
+        let watcher = Watcher.completion(completion)
+        cell.addWatcher(watcher)
+        let result = await withTaskCancellationHandler {
+            await completion.wait()
+        } onCancel: {
+            completion.fail(CancellationError())
+        }
+        guard case .success(let reason) = result else {
+            cell.removeWatcher(watcher.id)
+            throw CancellationError()
+        }
+        return reason
     }
 
     public static func == (lhs: ActorRef, rhs: ActorRef) -> Bool {

@@ -205,7 +205,7 @@ import TroupeTesting
         )
         let forwarderEnded = TestProbe<String>()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { forwarderEnded.record("\(await forwarder.termination())") }
+            group.addTask { forwarderEnded.record("\(try await forwarder.termination())") }
             if removal == "disconnect" {
                 for value in 4...6 { await bus.publish(value, to: "t") }
             } else {
@@ -244,7 +244,7 @@ import TroupeTesting
         try await seen.expect(1)
 
         await bus.publish(-1, to: "b")  // the subscriber stops itself
-        #expect("\(await subscriber.termination())" == "normal")
+        #expect("\(try await subscriber.termination())" == "normal")
         var metrics = try await bus.metrics()
         while metrics.subscriberStopped < 2 {
             await Task.yield()

@@ -97,6 +97,20 @@ import TroupeTesting
         }
     }
 
+    /// Cancellation racing the sleep's own setup (before, during or after the timer is
+    /// scheduled) always ends the sleep at once and leaves no timer behind.
+    @Test func sleepsCancelledAtAnyMomentEndAtOnceAndLeaveNoTimer() async throws {
+        let clock = ManualClock()
+        for _ in 0..<20 {
+            let sleepers = (0..<100).map { _ in Task { try await clock.sleep(for: .seconds(3600)) } }
+            for sleeper in sleepers { sleeper.cancel() }
+            for sleeper in sleepers {
+                await #expect(throws: CancellationError.self) { try await sleeper.value }
+            }
+            #expect(clock.scheduledCount == 0)
+        }
+    }
+
     @Test func timerHeapPopsInOrderWhateverTheInsertAndRemoveOrder() {
         var generator = SplitMix64(seed: 99)
         var heap = TimerHeap()

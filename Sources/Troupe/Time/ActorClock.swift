@@ -32,12 +32,15 @@ extension ActorClock {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 if sleeper.install(continuation) {
                     schedule(sleeper)
+                    // Cancelled between install and schedule: the handler could not
+                    // unschedule it yet, so do it here (it has already resumed us).
+                    if sleeper.isFinished { cancel(sleeper) }
                 }
             }
         } onCancel: {
-            if cancel(sleeper) || sleeper.isUnscheduled {
-                sleeper.finish(.failure(CancellationError()))
-            }
+            // Whenever it comes, the first outcome wins (a timer that fired first keeps its).
+            cancel(sleeper)
+            sleeper.finish(.failure(CancellationError()))
         }
     }
 }
@@ -113,10 +116,10 @@ private final class SleepTimer: ClockTimer, @unchecked Sendable {
         return false
     }
 
-    /// True until the continuation is installed (cancellation before scheduling).
-    var isUnscheduled: Bool {
+    /// True once the sleep has its outcome.
+    var isFinished: Bool {
         lock.withLock {
-            if case .idle = state { return true }
+            if case .finished = state { return true }
             return false
         }
     }

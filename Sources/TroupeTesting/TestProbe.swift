@@ -17,13 +17,16 @@ public import Troupe
 /// bounds a failing (hung) test. Events stay queued until expected, so order is exact.
 ///
 /// # Thread safety
-/// All members may be called from any thread or task.
-// Unchecked Sendable: `queue`, `history` and `waiter` are guarded by `lock`.
+/// All members may be called from any thread or task; several tasks may wait at once
+/// (each event goes to one of them).
+// Unchecked Sendable: `queue`, `history`, `waiters` and `nextWaiter` are guarded by `lock`.
 public final class TestProbe<Event: Sendable>: @unchecked Sendable {
     private let lock = Lock()
     private var queue: [Event] = []
     private var history: [Event] = []
-    private var waiter: CheckedContinuation<Void, Never>?
+    /// Tasks waiting for an event, woken all at once by the next one (each then retries).
+    private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter: UInt64 = 0
     public let name: String
     public let timeout: Duration
 
@@ -34,14 +37,13 @@ public final class TestProbe<Event: Sendable>: @unchecked Sendable {
 
     /// Adds an event (from any thread).
     public func record(_ event: Event) {
-        let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
+        let waiting: [CheckedContinuation<Void, Never>] = lock.withLock {
             queue.append(event)
             history.append(event)
-            let waiting = waiter
-            waiter = nil
-            return waiting
+            defer { waiters.removeAll() }
+            return Array(waiters.values)
         }
-        waiting?.resume()
+        for waiter in waiting { waiter.resume() }
     }
 
     /// Every event recorded so far, expected or not.
@@ -112,21 +114,21 @@ public final class TestProbe<Event: Sendable>: @unchecked Sendable {
     }
 
     private func waitForRecord(_ limit: Duration, expected: String) async throws {
+        let token = lock.withLock {
+            defer { nextWaiter &+= 1 }
+            return nextWaiter
+        }
         try await withRealTimeLimit(limit, what: expected, received: { [self] in "\(allEvents)" }) {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = self.lock.withLock {
                     if !self.queue.isEmpty { return true }
-                    self.waiter = continuation
+                    self.waiters[token] = continuation
                     return false
                 }
                 if ready { continuation.resume() }
             }
         } onTimeout: {
-            let stale = self.lock.withLock {
-                let stale = self.waiter
-                self.waiter = nil
-                return stale
-            }
+            let stale = self.lock.withLock { self.waiters.removeValue(forKey: token) }
             stale?.resume()
         }
     }

@@ -60,6 +60,25 @@ import TroupeTesting
         }
     }
 
+    /// After shutdown the system holds nothing: it, its actors and its clock's thread go as
+    /// soon as the user lets go of it.
+    @Test func aShutDownSystemIsFreedWithItsActors() async throws {
+        weak var weakSystem: ActorSystem?
+        weak var weakCell: CellBase?
+        do {
+            let system = try ActorSystem.forTesting()
+            let ref = try await system.spawn("w", mailbox: mailbox(8)) { Worker() }
+            #expect(try await ref.ask { .ping($0) } == 0)
+            weakCell = ref.cell
+            await system.shutdown()
+            #expect(system.tree().isEmpty)
+            #expect(system.lookup(ActorPath("/root/w")!, as: WorkerMessage.self) == nil)
+            weakSystem = system
+        }
+        #expect(weakSystem == nil, "the system outlived its last reference")
+        #expect(weakCell == nil, "an actor's cell outlived its system")
+    }
+
     @Test func metricsCountMessagesAndSampleLatency() async throws {
         let system = try ActorSystem.forTesting()
         let counter = try await system.spawn("counter", mailbox: mailbox(1_000)) { Counter() }

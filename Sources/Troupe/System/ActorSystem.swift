@@ -22,7 +22,8 @@ import Synchronization
 /// # Concurrency contract
 /// All members may be used from any task or thread.
 // Unchecked Sendable: immutable state and atomics; `shuttingDown` and `allTasksEnded` are
-// guarded by `lock`; `root` is set once in `init`, before the system is shared.
+// guarded by `lock`, and so is `rootStorage` after `init` sets it (before the system is
+// shared).
 public final class ActorSystem: @unchecked Sendable {
 
     /// The system's name (used for thread names and logs).
@@ -44,7 +45,12 @@ public final class ActorSystem: @unchecked Sendable {
     private var shuttingDown = false
     private var allTasksEnded: Completion<Void>?
     private let rootEndedCompletion = Completion<ExitReason>()
-    private(set) var root: BehaviorCell<SupervisorBehavior>!
+    /// The root supervisor until it has ended: then the system lets go of it, which breaks
+    /// the cycle between them (every cell refers to its system), so a system that was shut
+    /// down is freed once its user lets go of it.
+    private var rootStorage: BehaviorCell<SupervisorBehavior>?
+
+    var root: BehaviorCell<SupervisorBehavior>? { lock.withLock { rootStorage } }
 
     /// Starts a system: its executor threads and its root supervisor.
     public init(name: String = "troupe", configuration: Configuration = Configuration()) {
@@ -55,9 +61,10 @@ public final class ActorSystem: @unchecked Sendable {
         self.seeds = Atomic(configuration.randomSeed)
         self.executor = ActorExecutor(name: String(name.prefix(8)) + "-w", threads: configuration.threads)
         let rootSpec = try! ChildSpec.supervisor("root", configuration.rootSupervisor)
-        root = BehaviorCell<SupervisorBehavior>.supervisor(
+        let root = BehaviorCell<SupervisorBehavior>.supervisor(
             path: .root, system: self, parent: nil, spec: rootSpec, supervisorSpec: configuration.rootSupervisor
         )
+        rootStorage = root
         _ = root.launchIncarnation(started: nil)
     }
 
@@ -91,6 +98,7 @@ public final class ActorSystem: @unchecked Sendable {
     @usableFromInline
     func startChild(_ spec: ChildSpec) async throws -> CellBase {
         let completion = Completion<CellBase?>()
+        guard let root else { throw ActorSystemError.stopped(.root) }
         root.enqueueSystem(.command(SupervisorCommand(kind: .start(spec), completion: completion)))
         guard let cell = try await completion.wait().get() else { throw ActorSystemError.stopped(.root) }
         return cell
@@ -100,6 +108,7 @@ public final class ActorSystem: @unchecked Sendable {
     @discardableResult
     public func stop(childNamed name: String) async -> Bool {
         let completion = Completion<CellBase?>()
+        guard let root else { return false }
         root.enqueueSystem(.command(SupervisorCommand(kind: .stop(name: name), completion: completion)))
         return ((try? await completion.wait().get()) ?? nil) != nil
     }
@@ -114,6 +123,7 @@ public final class ActorSystem: @unchecked Sendable {
 
     func cell(at path: ActorPath) -> CellBase? {
         guard path.components.first == "root" else { return nil }
+        guard let root else { return nil }
         var current: CellBase = root
         for name in path.components.dropFirst() {
             guard let next = current.child(named: name) else { return nil }
@@ -143,14 +153,15 @@ public final class ActorSystem: @unchecked Sendable {
             result.append(cell.metricsSnapshot())
             for child in cell.childrenSnapshot { visit(child) }
         }
-        visit(root)
+        if let root { visit(root) }
         return result
     }
 
     /// The live tree, one actor a line, indented two spaces per depth:
-    /// `<path> mailbox=<depth>/<capacity> restarts=<n> state=<state>` (the `TREE` format).
+    /// `<path> mailbox=<depth>/<capacity> restarts=<n> state=<state>` (the `TREE` format);
+    /// empty once the root supervisor has ended.
     public func tree() -> String {
-        TreeRenderer.render(root)
+        root.map(TreeRenderer.render) ?? ""
     }
 
     /// Calls `observer` for every lifecycle event from now on (starts, ends, terminations),
@@ -199,14 +210,14 @@ public final class ActorSystem: @unchecked Sendable {
             }
             return allTasksEnded!
         }
-        root.enqueueSystem(.stop(.terminate))
+        root?.enqueueSystem(.stop(.terminate))
         if executor.isCurrent {
             return ShutdownReport(completed: false, remainingTasks: liveTaskCount, duration: .zero)
         }
         var inTime = await tasksEnded.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil
         if !inTime {
             log(.warning, "shutdown of \(name) exceeded \(timeout); cancelling \(liveTaskCount) remaining task(s)")
-            root.cancelSubtree()
+            root?.cancelSubtree()
             inTime = await tasksEnded.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil
         }
         if inTime { executor.shutdown() }
@@ -249,7 +260,11 @@ public final class ActorSystem: @unchecked Sendable {
 
     @usableFromInline
     func rootEnded(_ reason: ExitReason) {
-        root.terminate(reason)
+        let root = lock.withLock {
+            defer { rootStorage = nil }
+            return rootStorage
+        }
+        root?.terminate(reason)
         if reason.isFailure {
             log(.error, "the root supervisor of \(name) ended: \(reason); the system has stopped")
         }

@@ -49,6 +49,9 @@ import TroupeTesting
         try await lifecycle.expect(sequence: [.failed("/root/counter"), .started("/root/counter")])
         counter.trySend(.add(8))
         #expect(try await counter.ask { .get($0) } == 8)
+        // Every message counts: the faulting one as processed, like one whose handler threw.
+        // (Published at batch boundaries, hence the wait.)
+        try await eventually("every message counted") { counter.metrics.processed == counter.metrics.enqueued }
         await system.shutdown()
     }
 

@@ -144,6 +144,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                     if faultCountdown > 0 {
                         faultCountdown -= 1
                         if faultCountdown == 0 {
+                            // As if its handler threw: the message counts as processed.
+                            report.handled += 1
                             keepLeftovers(batch, from: index)
                             publishReport(report)
                             return .failed(InjectedFault(path: path))

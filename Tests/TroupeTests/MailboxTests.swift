@@ -202,3 +202,65 @@ import TroupeTesting
         }
     }
 }
+
+/// The fairness bound: an actor with a long queue hands its thread to others after each
+/// full batch, so on one thread two busy actors take turns of at most `batchSize` messages.
+@Suite struct BatchFairnessTests {
+    /// Who handled each message, in order.
+    // Unchecked Sendable: `order` is only accessed while `lock` is held.
+    final class HandlingOrder: @unchecked Sendable {
+        private let lock = Lock()
+        private var order: [String] = []
+        func add(_ name: String) { lock.withLock { order.append(name) } }
+        var all: [String] { lock.withLock { order } }
+    }
+
+    enum Message: Sendable {
+        case block(Latch)
+        case work
+    }
+
+    struct Busy: Behavior {
+        let name: String
+        let order: HandlingOrder
+
+        func receive(_ message: Message, context: ActorContext<Message>) async throws {
+            switch message {
+            case .block(let latch): await latch.wait()
+            case .work: order.add(name)
+            }
+        }
+    }
+
+    @Test func busyActorsOnOneThreadTakeTurnsOfAtMostOneBatch() async throws {
+        let system = try ActorSystem.forTesting(threads: 1)
+        let order = HandlingOrder()
+        let (batchSize, perActor) = (10, 500)
+        let latch = Latch()
+        var refs: [ActorRef<Message>] = []
+        for name in ["a", "b"] {
+            let ref = try await system.spawn(name, mailbox: mailbox(perActor + 1, batch: batchSize)) { Busy(name: name, order: order) }
+            ref.trySend(.block(latch))
+            refs.append(ref)
+        }
+        // Both wait inside a handler (a wait frees the one thread), so their queues fill
+        // behind batches of one and both are ready to run when the latch opens.
+        try await latch.waitForArrivals(2)
+        for ref in refs {
+            for _ in 0..<perActor { #expect(ref.trySend(.work) == .enqueued) }
+        }
+        latch.open()
+        try await eventually("all handled") { order.all.count == 2 * perActor }
+        var longestRun = 0
+        var run = 0
+        var previous = ""
+        for name in order.all {
+            run = name == previous ? run + 1 : 1
+            previous = name
+            longestRun = max(longestRun, run)
+        }
+        #expect(longestRun <= batchSize, "one actor handled \(longestRun) messages in a row")
+        #expect(order.all.filter { $0 == "a" }.count == perActor)
+        await system.shutdown()
+    }
+}

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import Troupe
 import TroupeTesting
@@ -241,6 +242,43 @@ import TroupeTesting
         let report = await shutdown.value
         #expect(report.completed)
         #expect(system.liveTaskCount == 0)
+    }
+
+    /// A restart whose start fails is a new failure of that child: restarted again while the
+    /// intensity allows, and counted towards it; then the supervisor escalates.
+    @Test func aStartThatFailsDuringARestartCountsAsAnotherFailure() async throws {
+        let system = try ActorSystem.forTesting()
+        let startFailuresLeft = Atomic(0)
+        let flaky = try worker("flaky", failStart: {
+            startFailuresLeft.wrappingSubtract(1, ordering: .relaxed).oldValue > 0
+        })
+        let spec = try SupervisorSpec(
+            strategy: .restForOne, intensity: try RestartIntensity(maxRestarts: 3, within: .seconds(5)),
+            children: [flaky, worker("after")]
+        )
+        try await system.start(.supervisor("sup", spec))
+        let lifecycle = TestProbe<Lifecycle>.lifecycle(of: system, under: "/root/sup/")
+
+        // Its first restart fails to start; the second succeeds, and "after" starts after it.
+        startFailuresLeft.store(1, ordering: .relaxed)
+        try system.worker("/root/sup/flaky").trySend(.fail)
+        try await lifecycle.expect(sequence: [
+            .failed("/root/sup/flaky"), .stopped("/root/sup/after"),
+            .failed("/root/sup/flaky"),
+            .started("/root/sup/flaky"), .started("/root/sup/after"),
+        ])
+        #expect(try await system.worker("/root/sup/flaky").ask { .ping($0) } == 2)
+
+        // Two restarts used; one more failure and a failing start exceed three in the period.
+        startFailuresLeft.store(5, ordering: .relaxed)
+        let supervisorEnded = TestProbe<String>()
+        system.addLifecycleObserver { event in
+            if event.path.description == "/root/sup", event.kind == .ended { supervisorEnded.record("\(event.reason!)") }
+        }
+        try system.worker("/root/sup/flaky").trySend(.fail)
+        let reason = try await supervisorEnded.next()
+        #expect(reason.contains("escalated"), "\(reason)")
+        await system.shutdown()
     }
 
     @Test func aFailingStartStopsTheStartedChildrenAndFailsTheSupervisor() async throws {

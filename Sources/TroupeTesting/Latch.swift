@@ -14,6 +14,7 @@ public final class Latch: @unchecked Sendable {
     private var arrivals = 0
     private var arrivalWaiters: [(Int, CheckedContinuation<Void, Never>)] = []
 
+    /// A closed latch with no waiters.
     public init() {}
 
     /// Suspends until the latch is open.

@@ -21,6 +21,7 @@ public enum Lifecycle: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The path of the actor the event is about, as text (`/root/a`).
     public var path: String {
         switch self {
         case .started(let path), .failed(let path), .stopped(let path), .terminated(let path): path

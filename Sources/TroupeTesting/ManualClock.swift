@@ -30,10 +30,15 @@ public final class ManualClock: ActorClock, @unchecked Sendable {
         current = start
     }
 
+    /// The current time; it changes only by ``advance(by:)``, ``advance(to:)`` and
+    /// ``advanceToNextTimer()``.
     public var now: ClockInstant {
         lock.withLock { current }
     }
 
+    /// Adds `timer`; it fires during the first advance that reaches its deadline (even a
+    /// deadline already past), never here. Wakes the ``waitForTimers(count:timeout:)``
+    /// callers whose count is now reached.
     public func schedule(_ timer: ClockTimer) {
         let ready: [CheckedContinuation<Void, Never>] = lock.withLock {
             heap.insert(timer)
@@ -45,6 +50,7 @@ public final class ManualClock: ActorClock, @unchecked Sendable {
         for continuation in ready { continuation.resume() }
     }
 
+    /// Removes `timer` if it has not fired yet; returns whether it was scheduled.
     @discardableResult
     public func cancel(_ timer: ClockTimer) -> Bool {
         lock.withLock { heap.remove(timer) }

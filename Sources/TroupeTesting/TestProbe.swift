@@ -27,9 +27,13 @@ public final class TestProbe<Event: Sendable>: @unchecked Sendable {
     /// Tasks waiting for an event, woken all at once by the next one (each then retries).
     private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter: UInt64 = 0
+    /// Names the probe in failure messages; also the default name of its ``ref(in:name:)`` actor.
     public let name: String
+    /// Real-time bound of each wait when a call passes no `within` (default
+    /// ``TestDefaults/timeout``).
     public let timeout: Duration
 
+    /// An empty probe.
     public init(name: String = "probe", timeout: Duration = TestDefaults.timeout) {
         self.name = name
         self.timeout = timeout
@@ -148,7 +152,9 @@ extension TestProbe where Event: Equatable {
 
 /// An event arrived, but not the one expected.
 public struct ProbeMismatch: Error, Sendable, CustomStringConvertible {
+    /// What was expected, as text.
     public let expected: String
+    /// What arrived instead, as text.
     public let received: String
     public var description: String { "expected \(expected), received \(received)" }
 }

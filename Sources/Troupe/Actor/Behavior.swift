@@ -35,7 +35,10 @@ public protocol Behavior<Message>: SendableMetatype {
 }
 
 extension Behavior {
+    /// Default: does nothing.
     public nonisolated(nonsending) mutating func started(context: ActorContext<Message>) async throws {}
+    /// Default: ignores the signal.
     public nonisolated(nonsending) mutating func receiveSignal(_ signal: Signal, context: ActorContext<Message>) async throws {}
+    /// Default: does nothing.
     public nonisolated(nonsending) mutating func stopping(context: ActorContext<Message>) async {}
 }

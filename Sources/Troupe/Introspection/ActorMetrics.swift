@@ -4,12 +4,15 @@
 /// histogram are published by the actor at batch boundaries, so they may trail the messages
 /// in flight by up to one batch.
 public struct ActorMetrics: Sendable, Hashable {
+    /// The actor's path in the supervision tree.
     public let path: ActorPath
+    /// The actor's lifecycle state when the snapshot was taken.
     public let state: ActorState
     /// Messages queued now.
     public let mailboxDepth: Int
     /// Senders waiting for room now (policy `suspend`).
     public let suspendedSenders: Int
+    /// The most messages the mailbox holds before its overflow policy applies.
     public let mailboxCapacity: Int
     /// The deepest the mailbox has ever been.
     public let highWaterMark: Int

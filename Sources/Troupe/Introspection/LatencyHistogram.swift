@@ -13,6 +13,7 @@ public struct LatencyHistogram: Sendable, Hashable {
     /// Number of samples.
     public private(set) var count: UInt64 = 0
 
+    /// An empty histogram; it allocates its buckets on the first sample.
     public init() {}
 
     /// Adds one sample.

@@ -21,6 +21,7 @@ public enum DeadLetterReason: String, Sendable, Hashable, CaseIterable {
 public struct DeadLetter: Sendable {
     /// The actor it was addressed to.
     public let recipient: ActorPath
+    /// Why it was not delivered.
     public let reason: DeadLetterReason
     /// The undelivered message itself.
     public let message: any Sendable
@@ -57,6 +58,8 @@ public final class DeadLetterOffice: Sendable {
         observers.add(observer)
     }
 
+    /// Stops calling the observer that ``addObserver(_:)`` returned `token` for; an unknown
+    /// token is ignored.
     public func removeObserver(_ token: UInt64) {
         observers.remove(token)
     }

@@ -8,7 +8,9 @@
 public struct ChildSpec: Sendable {
     /// The child's name among its siblings (the last component of its path).
     public let name: String
+    /// Whether its supervisor starts it again after an incarnation ends.
     public let restart: RestartType
+    /// How its supervisor stops it: gracefully, then cancelled once the policy's timeout passes.
     public let shutdown: ShutdownPolicy
     @usableFromInline let kind: Kind
 

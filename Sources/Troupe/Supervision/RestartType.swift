@@ -63,7 +63,9 @@ public struct ShutdownPolicy: Sendable, Hashable {
 /// supervisor that restarts up to 3 times in 5 s under a parent that does the same can see
 /// up to 16 restarts of a worker before the root gives up.
 public struct RestartIntensity: Sendable, Hashable {
+    /// Restarts tolerated within `period` (0 or more); one more makes the supervisor escalate.
     public let maxRestarts: Int
+    /// The sliding window the restarts are counted in; positive.
     public let period: Duration
 
     /// - Throws: ``ConfigurationError`` if `maxRestarts` is negative or `period` not positive.
@@ -89,7 +91,10 @@ public struct RestartIntensity: Sendable, Hashable {
 /// `min(maximum, initial × 2ⁿ) × (1 − jitter × r)`, with `r` uniform in `[0, 1)` from the
 /// system's seeded generator (so a seeded test sees exact, repeatable delays).
 public struct Backoff: Sendable, Hashable {
+    /// The delay before a child's first restart within the intensity period (before jitter);
+    /// positive.
     public let initial: Duration
+    /// The cap on the doubling delay (before jitter); at least `initial`.
     public let maximum: Duration
     /// Fraction of the delay that is randomised, in `0...1`.
     public let jitter: Double

@@ -388,6 +388,7 @@ protocol ExternalChildren: AnyObject, Sendable {
 
 /// Wraps an ``ExitReason`` where an `Error` is needed (an escalation's cause).
 public struct ExitError: Error, Sendable, CustomStringConvertible {
+    /// The wrapped exit reason; ``description`` is its description.
     public let reason: ExitReason
     public var description: String { reason.description }
 }

@@ -2,10 +2,13 @@
 /// order. Children start left to right, each only after the previous one started, and
 /// stop right to left.
 public struct SupervisorSpec: Sendable {
+    /// Which children restart when one ends (default ``RestartStrategy/oneForOne``).
     public let strategy: RestartStrategy
+    /// How many restarts it tolerates before it fails to its parent (default 3 within 5 s).
     public let intensity: RestartIntensity
     /// Delay before restarts; nil restarts at once.
     public let backoff: Backoff?
+    /// The children in start order; no two share a name.
     public let children: [ChildSpec]
 
     /// - Throws: ``ConfigurationError/duplicateChildName(_:)`` if two children share a name.

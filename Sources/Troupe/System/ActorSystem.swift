@@ -28,6 +28,7 @@ public final class ActorSystem: @unchecked Sendable {
 
     /// The system's name (used for thread names and logs).
     public let name: String
+    /// The settings the system was started with (threads, clock, ask timeout, root supervisor, ...).
     public let configuration: Configuration
     /// The clock everything in this system uses.
     public let clock: any ActorClock
@@ -172,6 +173,8 @@ public final class ActorSystem: @unchecked Sendable {
         lifecycle.add(observer)
     }
 
+    /// Stops calling the observer that ``addLifecycleObserver(_:)`` returned `token` for;
+    /// an unknown token is ignored.
     public func removeLifecycleObserver(_ token: UInt64) {
         lifecycle.remove(token)
     }

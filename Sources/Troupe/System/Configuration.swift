@@ -1,5 +1,7 @@
 /// Severity of a runtime log line.
 public enum LogLevel: Int, Sendable, Comparable, CustomStringConvertible {
+    /// In increasing severity; a system logs lines at or above its `logLevel` (default
+    /// `.warning`).
     case debug, info, warning, error
 
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }

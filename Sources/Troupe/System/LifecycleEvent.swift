@@ -3,6 +3,7 @@
 /// Observe them with ``ActorSystem/addLifecycleObserver(_:)``. Events of one actor are
 /// emitted in the order they happen.
 public struct LifecycleEvent: Sendable, CustomStringConvertible {
+    /// What happened to the actor.
     public enum Kind: String, Sendable, Hashable {
         /// An incarnation finished starting (its `started` hook returned).
         case started
@@ -12,7 +13,9 @@ public struct LifecycleEvent: Sendable, CustomStringConvertible {
         case terminated
     }
 
+    /// The actor it happened to.
     public let path: ActorPath
+    /// What happened.
     public let kind: Kind
     /// 1 for the first incarnation, 2 after the first restart, and so on.
     public let incarnation: Int

@@ -22,6 +22,7 @@ public protocol ActorClock: Clock, Sendable where Instant == ClockInstant, Durat
 }
 
 extension ActorClock {
+    /// One nanosecond for every actor clock (the step of ``SystemClock``'s readings).
     public var minimumResolution: Duration { .nanoseconds(1) }
 
     /// Suspends until the clock reaches `deadline`; throws `CancellationError` if the task

@@ -14,10 +14,12 @@ public struct ClockInstant: InstantProtocol, Sendable, Hashable, CustomStringCon
     /// The clock's origin.
     public static let zero = ClockInstant(offset: .zero)
 
+    /// The instant `duration` later (earlier if negative) on the same clock.
     public func advanced(by duration: Duration) -> ClockInstant {
         ClockInstant(offset: offset + duration)
     }
 
+    /// The time from this instant to `other`; negative if `other` is earlier.
     public func duration(to other: ClockInstant) -> Duration {
         other.offset - offset
     }

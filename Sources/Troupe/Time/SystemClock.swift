@@ -32,14 +32,18 @@ public final class SystemClock: ActorClock, @unchecked Sendable {
         core.stop()
     }
 
+    /// Time since the clock was created, from `CLOCK_MONOTONIC` in whole nanoseconds (it
+    /// does not advance while the machine is suspended).
     public var now: ClockInstant {
         ClockInstant(offset: .nanoseconds(monotonicNanoseconds() - origin))
     }
 
+    /// Hands `timer` to the clock's timer thread, starting that thread if none is running.
     public func schedule(_ timer: ClockTimer) {
         core.schedule(timer)
     }
 
+    /// Removes `timer` if it is still waiting to fire; returns whether it was.
     @discardableResult
     public func cancel(_ timer: ClockTimer) -> Bool {
         core.cancel(timer)

@@ -41,6 +41,8 @@
 /// cancel the load; the load timeout does, and so does stopping the actor. Time (TTL,
 /// sweep, load timeout) is the actor system's clock.
 public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value: Sendable>: BuildingBlock {
+    /// TTL, size cap, load bounds and sweep interval; every incarnation of the actor starts
+    /// an empty cache from it.
     public let configuration: TTLCacheConfiguration
     /// The actor's mailbox.
     public let mailbox: MailboxConfiguration
@@ -60,6 +62,8 @@ public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable
         self.askTimeout = askTimeout
     }
 
+    /// The spec that places the cache's actor under `name`; this cache's calls go to the actor
+    /// it creates. Throws ``ConfigurationError/invalidName(_:)`` for a bad name.
     public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
         let configuration = self.configuration
         return try binding.childSpec(name, mailbox: mailbox, restart: restart) {

@@ -24,5 +24,6 @@ public struct TTLCacheMetrics: Sendable, Hashable {
     public var evicted = 0
     public var invalidated = 0
 
+    /// All counters zero.
     public init() {}
 }

@@ -86,6 +86,7 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
         case rejected(TTLCacheError)
     }
 
+    /// The TTL, entry cap and load bounds this state applies.
     public let configuration: TTLCacheConfiguration
     @usableFromInline var entries = LRUTable<Address, Entry>()
     /// The keys each owner has entries for, so an owner's invalidation touches only them.
@@ -97,6 +98,7 @@ public struct TTLCacheState<Owner: Hashable, Key: Hashable, Value> {
     @usableFromInline var nextVersion: UInt64 = 1
     @usableFromInline var counters = TTLCacheMetrics()
 
+    /// An empty cache: no entries, no loads in flight, counters at zero.
     @inlinable
     public init(configuration: TTLCacheConfiguration) {
         self.configuration = configuration

@@ -53,6 +53,8 @@ public final class CircuitBreaker: BuildingBlock {
         self.askTimeout = askTimeout
     }
 
+    /// The spec that places the breaker's actor under `name`; this breaker's calls go to the
+    /// actor it creates. Throws ``ConfigurationError/invalidName(_:)`` for a bad name.
     public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
         let configuration = self.configuration
         return try binding.childSpec(name, mailbox: mailbox, restart: restart) {

@@ -23,5 +23,6 @@ public struct CircuitBreakerMetrics: Sendable, Hashable {
     /// When the last transition happened, on the breaker's clock.
     public var lastTransition: ClockInstant?
 
+    /// Closed, all counters zero, no transition yet.
     public init() {}
 }

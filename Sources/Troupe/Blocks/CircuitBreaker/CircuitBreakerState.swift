@@ -60,13 +60,18 @@ public struct CircuitBreakerState: Sendable {
 
     /// How a permitted call ended.
     public enum Outcome: Sendable, Hashable {
+        /// The call worked: it clears the failure streak (closed) or counts toward closing
+        /// (half-open).
         case success
+        /// The call failed: it extends the failure streak, opening the circuit at the threshold
+        /// (closed), or reopens the circuit (half-open).
         case failure
         /// Neither: the error says nothing about the service (see
         /// ``CircuitBreakerConfiguration/isFailure``).
         case ignored
     }
 
+    /// The thresholds and durations this state applies.
     public let configuration: CircuitBreakerConfiguration
     /// Distinguishes permits of two states (an actor's incarnations), so a permit from a
     /// previous incarnation is stale in the next even at the same epoch.

@@ -3,6 +3,7 @@
 public struct BusSubscription<Topic: Hashable & Sendable>: Sendable, Hashable {
     /// Unique within its bus.
     public let id: UInt64
+    /// The topic subscribed to.
     public let topic: Topic
     /// The subscribing actor.
     public let subscriber: ActorPath

@@ -52,6 +52,8 @@ public final class EventBus<Topic: Hashable & Sendable, Event: Sendable>: Buildi
         self.askTimeout = askTimeout
     }
 
+    /// The spec that places the bus actor under `name`; this bus's calls go to the actor it
+    /// creates. Throws ``ConfigurationError/invalidName(_:)`` for a bad name.
     public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
         let routes = self.routes
         return try binding.childSpec(name, mailbox: mailbox, restart: restart) {

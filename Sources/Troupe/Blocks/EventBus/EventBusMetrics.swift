@@ -2,8 +2,11 @@
 public struct EventBusMetrics: Sendable, Hashable {
     /// One subscription's queue.
     public struct Subscriber: Sendable, Hashable {
+        /// The subscription's id (``BusSubscription/id``).
         public let id: UInt64
+        /// The subscribing actor.
         public let subscriber: ActorPath
+        /// The queue's capacity and overflow policy, as given to `subscribe`.
         public let queue: SubscriberQueue
         /// Events waiting in the bus for this subscriber now, and the most ever (never
         /// above the queue's capacity; a batch being handed on is not counted here, and
@@ -26,5 +29,6 @@ public struct EventBusMetrics: Sendable, Hashable {
     public var subscriberStopped = 0
     public var unsubscribed = 0
 
+    /// No subscribers, all counters zero.
     public init() {}
 }

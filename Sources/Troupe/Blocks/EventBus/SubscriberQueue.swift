@@ -19,6 +19,7 @@ public struct SubscriberQueue: Sendable, Hashable {
 
     /// Most events waiting for the subscriber in the bus (its own mailbox holds more).
     public let capacity: Int
+    /// What a publisher does when `capacity` events already wait.
     public let overflow: Overflow
 
     /// - Throws: ``ConfigurationError`` if `capacity` is below 1 or a block timeout is not

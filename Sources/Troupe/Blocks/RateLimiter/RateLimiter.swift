@@ -28,6 +28,7 @@
 /// in arrival order by the actor, so two concurrent requests never both take the last
 /// token. Time is the actor system's clock.
 public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
+    /// The limits; every incarnation of the actor starts from full buckets built from them.
     public let configuration: RateLimiterConfiguration
     /// The actor's mailbox.
     public let mailbox: MailboxConfiguration
@@ -46,6 +47,8 @@ public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
         self.askTimeout = askTimeout
     }
 
+    /// The spec that places the limiter's actor under `name`; this limiter's calls go to the
+    /// actor it creates. Throws ``ConfigurationError/invalidName(_:)`` for a bad name.
     public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
         let configuration = self.configuration
         return try binding.childSpec(name, mailbox: mailbox, restart: restart) {

@@ -3,6 +3,7 @@ public struct RateLimiterMetrics: Sendable, Hashable {
     /// Keys with a bucket now, and the most there have been at once (never above `maxKeys`).
     public var liveKeys = 0
     public var liveKeysHighWaterMark = 0
+    /// The configured cap on buckets (``RateLimiterConfiguration/maxKeys``).
     public var maxKeys = 0
     /// Requests allowed and denied; `deniedByGlobal` counts denials where the key's own
     /// bucket had enough.
@@ -13,5 +14,6 @@ public struct RateLimiterMetrics: Sendable, Hashable {
     public var expired = 0
     public var evicted = 0
 
+    /// All counters zero.
     public init() {}
 }

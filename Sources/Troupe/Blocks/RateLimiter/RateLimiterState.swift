@@ -17,11 +17,13 @@
 ///
 /// Inlinable: specialized where it is used for the concrete key type.
 public struct RateLimiterState<Key: Hashable> {
+    /// The per-key and global bucket shapes, the key cap and the idle timeout applied.
     public let configuration: RateLimiterConfiguration
     @usableFromInline var buckets = LRUTable<Key, TokenBucket>()
     @usableFromInline var global: TokenBucket?
     @usableFromInline var counters = RateLimiterMetrics()
 
+    /// No keys, no global bucket yet (it starts full on the first request), counters at zero.
     @inlinable
     public init(configuration: RateLimiterConfiguration) {
         self.configuration = configuration

@@ -6,6 +6,7 @@ public struct TokenBucketConfiguration: Sendable, Hashable {
     public let capacity: Int
     /// Tokens added per `period`.
     public let refill: Int
+    /// The interval over which `refill` tokens are added; at least 1 ns.
     public let period: Duration
     /// The period in nanoseconds, which is also the number of units one token is worth
     /// (see ``TokenBucket``).

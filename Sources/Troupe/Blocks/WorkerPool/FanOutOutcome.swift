@@ -1,5 +1,6 @@
 /// How one operation of a ``FanOut/settled(_:deadline:clock:)`` ended.
 public enum FanOutOutcome<Value: Sendable>: Sendable {
+    /// It returned this value.
     case success(Value)
     /// It threw this error (the others went on).
     case failure(any Error)

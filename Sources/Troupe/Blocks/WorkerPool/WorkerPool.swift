@@ -40,6 +40,8 @@ import Synchronization  // Atomic
 /// use a ``BlockingPool`` instead: a job here runs on the actor system's threads and must
 /// not block them.
 public final class WorkerPool: BuildingBlock {
+    /// Concurrency limit, queue capacity and default deadline; every incarnation of the actor
+    /// starts an empty pool from it.
     public let configuration: WorkerPoolConfiguration
     /// The actor's mailbox (policy `fail`: a submitter never waits for it).
     public let mailbox: MailboxConfiguration
@@ -59,6 +61,8 @@ public final class WorkerPool: BuildingBlock {
         self.askTimeout = askTimeout
     }
 
+    /// The spec that places the pool's actor under `name`; this pool's calls go to the actor
+    /// it creates. Throws ``ConfigurationError/invalidName(_:)`` for a bad name.
     public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
         let configuration = self.configuration
         return try binding.childSpec(name, mailbox: mailbox, restart: restart) {

@@ -3,6 +3,7 @@ public struct WorkerPoolMetrics: Sendable, Hashable {
     /// Jobs running now, and the most that have ever run at once (never above the limit).
     public var running = 0
     public var runningHighWaterMark = 0
+    /// The configured limit on jobs running at once.
     public var maxConcurrent = 0
     /// Jobs waiting for a worker now, and the most allowed.
     public var queued = 0
@@ -15,5 +16,6 @@ public struct WorkerPoolMetrics: Sendable, Hashable {
     public var timedOut = 0
     public var cancelled = 0
 
+    /// All counts zero.
     public init() {}
 }

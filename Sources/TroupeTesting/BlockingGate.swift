@@ -24,8 +24,9 @@ import Troupe
 ///
 /// # Thread safety
 /// All members may be called from any thread or task. `isOpen`, `arrivals`,
-/// `arrivalWaiters` and `expired` are only accessed while `lock` is held; `condition` is
-/// waited on only with that lock and freed in `deinit`; `watchdog` is set once, in `init`.
+/// `arrivalWaiters`, `expired` and `watchdogFired` are only accessed while `lock` is held;
+/// `condition` is waited on only with that lock and freed in `deinit`; `watchdog` is set
+/// once, in `init`, and read only in `deinit`.
 // Unchecked Sendable: the mutable state is guarded by `lock` (see # Thread safety).
 public final class BlockingGate: @unchecked Sendable {
     private let lock = Lock()
@@ -33,7 +34,11 @@ public final class BlockingGate: @unchecked Sendable {
     private var isOpen = false
     private var arrivals = 0
     private var arrivalWaiters: [(count: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+    /// The watchdog opened the gate (the test was going to hang).
     private var expired = false
+    /// The watchdog's time is up, whether or not the gate was open by then: from now on an
+    /// arrival count that is not reached fails at once instead of waiting for ever.
+    private var watchdogFired = false
     private var watchdog: ClockTimer?
 
     /// A closed gate whose watchdog opens it after `limit` of real time.
@@ -67,7 +72,8 @@ public final class BlockingGate: @unchecked Sendable {
     public func open() {
         lock.withLock { isOpen = true }
         pthread_cond_broadcast(condition)
-        if let watchdog { RealTime.clock.cancel(watchdog) }
+        // The watchdog stays: it still bounds later `waitForArrivals` calls (it is cancelled
+        // in `deinit`).
     }
 
     /// Suspends until at least `count` threads have called ``block()``.
@@ -77,7 +83,7 @@ public final class BlockingGate: @unchecked Sendable {
         let arrived = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let ready: Bool? = lock.withLock {
                 if arrivals >= count { return true }
-                if expired { return false }
+                if watchdogFired { return false }
                 arrivalWaiters.append((count, continuation))
                 return nil
             }
@@ -95,15 +101,14 @@ public final class BlockingGate: @unchecked Sendable {
     public var timedOut: Bool { lock.withLock { expired } }
 
     private func expire() {
-        let stale: [CheckedContinuation<Bool, Never>]? = lock.withLock {
-            if isOpen { return nil }
-            expired = true
-            let stale = arrivalWaiters.map(\.continuation)
-            arrivalWaiters.removeAll()
-            return stale
+        let (stale, mustOpen): ([CheckedContinuation<Bool, Never>], Bool) = lock.withLock {
+            watchdogFired = true
+            let mustOpen = !isOpen
+            if mustOpen { expired = true }
+            defer { arrivalWaiters.removeAll() }
+            return (arrivalWaiters.map(\.continuation), mustOpen)
         }
-        guard let stale else { return }
-        open()
+        if mustOpen { open() }
         for waiter in stale { waiter.resume(returning: false) }
     }
 }

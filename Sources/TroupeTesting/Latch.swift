@@ -6,7 +6,7 @@ import Troupe
 ///
 /// # Thread safety
 /// All members may be called from any thread or task.
-// Unchecked Sendable: `isOpen`, `waiters` and `waiting` are guarded by `lock`.
+// Unchecked Sendable: `isOpen`, `waiters`, `arrivals` and `arrivalWaiters` are guarded by `lock`.
 public final class Latch: @unchecked Sendable {
     private let lock = Lock()
     private var isOpen = false

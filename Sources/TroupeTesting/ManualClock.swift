@@ -18,12 +18,13 @@ public import Troupe
 ///
 /// # Thread safety
 /// All members may be called from any thread.
-// Unchecked Sendable: `current`, `heap` and `waiters` are guarded by `lock`.
+// Unchecked Sendable: `current`, `heap`, `waiters` and `nextWaiter` are guarded by `lock`.
 public final class ManualClock: ActorClock, @unchecked Sendable {
     private let lock = Lock()
     private var current: ClockInstant
     private var heap = TimerHeap()
-    private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private var waiters: [(token: UInt64, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private var nextWaiter: UInt64 = 0
 
     /// A clock whose time starts at `start`.
     public init(start: ClockInstant = .zero) {
@@ -107,23 +108,27 @@ public final class ManualClock: ActorClock, @unchecked Sendable {
     /// has scheduled a backoff restart), so that the next `advance` finds them. Throws
     /// ``ProbeTimeout`` if that does not happen within `timeout` of real time.
     public func waitForTimers(count: Int, timeout: Duration = TestDefaults.timeout) async throws {
+        let token = lock.withLock {
+            defer { nextWaiter &+= 1 }
+            return nextWaiter
+        }
         try await withRealTimeLimit(timeout, what: "\(count) scheduled timer(s), have \(self.scheduledCount)") {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = self.lock.withLock {
                     if self.heap.count >= count { return true }
-                    self.waiters.append((count, continuation))
+                    self.waiters.append((token, count, continuation))
                     return false
                 }
                 if ready { continuation.resume() }
             }
         } onTimeout: {
-            // Release the waiter so its task can finish.
+            // Release this waiter (only this one: others still wait for their counts).
             let stale = self.lock.withLock {
-                let stale = self.waiters.map(\.continuation)
-                self.waiters.removeAll()
+                let stale = self.waiters.first { $0.token == token }?.continuation
+                self.waiters.removeAll { $0.token == token }
                 return stale
             }
-            for continuation in stale { continuation.resume() }
+            stale?.resume()
         }
     }
 }

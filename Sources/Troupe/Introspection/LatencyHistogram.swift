@@ -1,7 +1,7 @@
 /// A histogram of durations in power-of-two buckets of nanoseconds.
 ///
 /// Bucket `i` counts samples in `[2^i, 2^(i+1))` ns, for `i` in `0..<40` (up to about 18
-/// minutes; longer samples land in the last bucket). Quantiles are reported as the upper
+/// minutes; longer samples land in the last bucket, and samples under 1 ns in the first). Quantiles are reported as the upper
 /// bound of the bucket where they fall, so they overestimate by at most 2×, never under.
 /// An empty histogram allocates nothing.
 public struct LatencyHistogram: Sendable, Hashable {

@@ -54,9 +54,11 @@ public final class WorkerPool: BuildingBlock {
     /// as many messages as the pool holds jobs, plus as many again for their completions.
     public init(_ configuration: WorkerPoolConfiguration, askTimeout: Duration? = nil) {
         self.configuration = configuration
-        // Valid: a sum of positive counts.
+        // Valid: positive, and saturating rather than overflowing for huge settings.
+        let (sum, sumOverflowed) = configuration.queueCapacity.addingReportingOverflow(configuration.maxConcurrent)
+        let (doubled, doubleOverflowed) = sum.multipliedReportingOverflow(by: 2)
         mailbox = try! MailboxConfiguration(
-            capacity: 2 * (configuration.queueCapacity + configuration.maxConcurrent), overflow: .fail
+            capacity: sumOverflowed || doubleOverflowed ? Int.max : doubled, overflow: .fail
         )
         self.askTimeout = askTimeout
     }

@@ -17,9 +17,14 @@ public enum DatabaseConfiguration: Sendable, Hashable {
     /// Opens a connection. Blocking (file I/O or a network handshake): call it on the thread
     /// that will use the connection, never on the cooperative pool.
     public func connect() throws(DatabaseError) -> any DatabaseConnection {
+        try connect(interrupt: ConnectionInterrupt())
+    }
+
+    /// Opens a connection that `interrupt` can stop from another thread.
+    func connect(interrupt: ConnectionInterrupt) throws(DatabaseError) -> any DatabaseConnection {
         switch self {
-        case .sqlite(let configuration): try SQLiteConnection(configuration: configuration)
-        case .postgres(let configuration): try PostgresConnection(configuration: configuration)
+        case .sqlite(let configuration): try SQLiteConnection(configuration: configuration, interrupt: interrupt)
+        case .postgres(let configuration): try PostgresConnection(configuration: configuration, interrupt: interrupt)
         }
     }
 }

@@ -7,10 +7,14 @@
 /// thread's context while they run there.
 final class ConnectionSession {
     private let configuration: DatabaseConfiguration
+    /// Shared with the pool actor, which raises it when the pool stops: the session's
+    /// connections (this one and any reopened after a failure) are interrupted through it.
+    private let interrupt: ConnectionInterrupt
     private var connection: (any DatabaseConnection)?
 
-    init(configuration: DatabaseConfiguration) {
+    init(configuration: DatabaseConfiguration, interrupt: ConnectionInterrupt) {
         self.configuration = configuration
+        self.interrupt = interrupt
     }
 
     deinit {
@@ -26,10 +30,11 @@ final class ConnectionSession {
     ///
     /// - Throws: the driver's `unavailable` when the database cannot be reached; a failed
     ///   open leaves the session closed, so the next job tries again (that is how traffic
-    ///   resumes after an outage without restarting anything).
+    ///   resumes after an outage without restarting anything); `unavailable` once the pool
+    ///   stopping raised the interrupt switch.
     func open() throws(DatabaseError) -> any DatabaseConnection {
         if let connection { return connection }
-        let opened = try configuration.connect()
+        let opened = try configuration.connect(interrupt: interrupt)
         connection = opened
         return opened
     }

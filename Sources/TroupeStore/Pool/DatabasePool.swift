@@ -47,6 +47,9 @@ public import Troupe
 /// The pool is an actor under a supervisor, a Troupe `BuildingBlock`: place
 /// ``childSpec(_:restart:)`` in a tree (or `system.start(pool, name: "db")`). Requests before its start fail with
 /// `unavailable`. A restart closes and reopens every connection; the façade stays valid.
+/// Stopping or restarting interrupts the statements running at that moment instead of
+/// waiting for them: their callers get `unavailable` and their transactions roll back. A
+/// body busy outside the database (in its own code) is waited for.
 ///
 /// # Concurrency contract
 /// `Sendable`; every method may be called from any task.
@@ -72,8 +75,9 @@ public final class DatabasePool: BuildingBlock {
     /// The spec that places the pool's actor in a supervision tree as `name`.
     ///
     /// - Parameter shutdown: how long stopping may take before the runtime cancels it.
-    ///   Stopping fails the waiting requests at once, then waits for running jobs to finish
-    ///   and every connection to close on its thread.
+    ///   Stopping fails the waiting requests at once, interrupts the statements running on
+    ///   busy connections (`sqlite3_interrupt`, `PQcancel`: their callers get `unavailable`),
+    ///   and waits for every connection to close on its thread.
     public func childSpec(_ name: String, restart: RestartType, shutdown: ShutdownPolicy) throws(ConfigurationError) -> ChildSpec {
         let configuration = configuration
         let options = options

@@ -38,6 +38,8 @@ struct PoolBehavior: Behavior {
         /// The connection's thread; its context is the connection. Dropping the last
         /// reference closes it (after the job in progress).
         let thread: BlockingThread<ConnectionSession>
+        /// Stops the thread's connection from here: raised when the pool stops.
+        let interrupt: ConnectionInterrupt
         var busy = false
         var open = false
         var idleSince: ClockInstant
@@ -111,8 +113,11 @@ struct PoolBehavior: Behavior {
         }
     }
 
-    /// Fails everything still waiting, lets running jobs finish (their callers get their
-    /// results from the threads), and waits until every thread has closed its connection.
+    /// Fails everything still waiting and waits until every thread has closed its
+    /// connection. The statements that were running have been interrupted already: the
+    /// runtime cancels this incarnation's tasks before calling this, and the task awaiting
+    /// each busy connection raises its interrupt switch when cancelled (see ``run(_:on:_:)``),
+    /// so stopping waits for a rollback rather than for a slow query.
     mutating func stopping(context: ActorContext<PoolMessage>) async {
         let stopped = DatabaseError(
             .unavailable, reason: "the connection pool stopped before the request got a connection",
@@ -122,11 +127,14 @@ struct PoolBehavior: Behavior {
         for retry in backingOff { fail(retry.job, stopped) }
         backingOff.removeAll()
         let threads = slots.values.map(\.thread)
+        // A job whose report never arrived (its task was cancelled before it started): the
+        // switch keeps anything it would still run from reaching the database.
+        for slot in slots.values where slot.busy { slot.interrupt.raise() }
         slots.removeAll()
         idleSlots.removeAll()
         for thread in threads {
-            // Refuses further jobs, lets a running one finish, closes the connection on its
-            // thread and returns once the thread has exited.
+            // Refuses further jobs, lets the (interrupted) running one finish, closes the
+            // connection on its thread and returns once the thread has exited.
             await thread.shutdown()
         }
     }
@@ -179,19 +187,20 @@ struct PoolBehavior: Behavior {
         let id = nextSlotID
         nextSlotID += 1
         let configuration = configuration
+        let interrupt = ConnectionInterrupt()
         // A queue of one is enough: the pool gives a thread its next job only after the
         // previous one reported back. (The capacity is valid by construction.)
         let thread = try! BlockingThread(name: "troupe-db-\(id)", queueCapacity: 1, clock: context.clock) {
-            ConnectionSession(configuration: configuration)
+            ConnectionSession(configuration: configuration, interrupt: interrupt)
         }
-        slots[id] = Slot(thread: thread, idleSince: context.now)
+        slots[id] = Slot(thread: thread, interrupt: interrupt, idleSince: context.now)
         return id
     }
 
     /// Hands `entry`'s job to `slot`'s thread; a task owned by this actor awaits the thread
     /// and reports back through the system lane (never lost to a full mailbox).
     private mutating func run(_ entry: WaitQueue.Entry, on slot: Int, _ context: ActorContext<PoolMessage>) {
-        guard let thread = slots[slot]?.thread else { return }
+        guard let thread = slots[slot]?.thread, let interrupt = slots[slot]?.interrupt else { return }
         slots[slot]?.busy = true
         busyCount += 1
         metrics.peakInUse = max(metrics.peakInUse, busyCount)
@@ -209,11 +218,17 @@ struct PoolBehavior: Behavior {
         let holdReply = permit.isProbe || job.holdsReply
         context.pipeToSelf({
             do {
-                return try await thread.run { session in
-                    let outcome = job.run(on: session, mayRetry: mayRetry, holdReply: holdReply)
-                    return JobReport(
-                        incarnation: incarnation, slot: slot, job: job, purpose: purpose, attempt: attempt, permit: permit, outcome: outcome, connectionOpen: session.isOpen
-                    )
+                return try await withTaskCancellationHandler {
+                    try await thread.run { session in
+                        let outcome = job.run(on: session, mayRetry: mayRetry, holdReply: holdReply)
+                        return JobReport(
+                            incarnation: incarnation, slot: slot, job: job, purpose: purpose, attempt: attempt, permit: permit, outcome: outcome, connectionOpen: session.isOpen
+                        )
+                    }
+                } onCancel: {
+                    // The incarnation is ending (stop or restart) and waits for this task:
+                    // interrupt the statement instead of waiting for it. Never blocks.
+                    interrupt.raise()
                 }
             } catch {
                 // The thread refused the job (it is shutting down): it never ran.

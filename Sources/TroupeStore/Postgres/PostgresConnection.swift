@@ -42,14 +42,23 @@ public final class PostgresConnection: DatabaseConnection {
     private var pendingDeallocations: [String] = []
     /// The connection was lost inside a transaction and `rollback` has not been called yet.
     private var transactionLost = false
+    /// How another thread stops this connection's work (its pool, when it stops).
+    let interrupt: ConnectionInterrupt
 
     /// Connects to the server.
     ///
     /// - Throws: ``DatabaseError`` `unavailable` with libpq's reason (refused, timed out,
     ///   authentication failed, no such database...).
-    public init(configuration: PostgresConfiguration) throws(DatabaseError) {
+    public convenience init(configuration: PostgresConfiguration) throws(DatabaseError) {
+        try self.init(configuration: configuration, interrupt: ConnectionInterrupt())
+    }
+
+    /// Connects, interruptible through `interrupt` (a raised one refuses to connect).
+    init(configuration: PostgresConfiguration, interrupt: ConnectionInterrupt) throws(DatabaseError) {
         self.configuration = configuration
+        self.interrupt = interrupt
         self.statements = StatementCache(capacity: configuration.statementCacheCapacity)
+        try interrupt.check()
         let keywords = ["dbname", "connect_timeout", "client_encoding", "application_name", "options"]
         // dbname first and expanded (expand_dbname = 1): the URL's own fields apply, then the
         // keywords after it override them.
@@ -71,6 +80,7 @@ public final class PostgresConnection: DatabaseConnection {
         // standard error; nothing in them needs a reaction.
         PQsetNoticeProcessor(opened, { _, _ in }, nil)
         connection = opened
+        attachCancel(opened)
     }
 
     deinit {
@@ -162,6 +172,8 @@ public final class PostgresConnection: DatabaseConnection {
 
     public func close() {
         guard let connection else { return }
+        // No cancel may go out through this session once it is closed.
+        interrupt.detach()
         PQfinish(connection)
         self.connection = nil
     }
@@ -171,6 +183,7 @@ public final class PostgresConnection: DatabaseConnection {
     /// Prepares `sql` for these parameter types if needed, executes it and hands the result
     /// to `read` before clearing it.
     private func run<R>(_ sql: String, _ parameters: [DatabaseValue], _ read: (OpaquePointer) -> R) throws(DatabaseError) -> R {
+        try interrupt.check()
         let connection = try usableConnection()
         deallocatePendingStatements(connection)
         let encoded = try PostgresParameters(parameters)
@@ -207,6 +220,8 @@ public final class PostgresConnection: DatabaseConnection {
     /// Runs a transaction control statement (fixed text) and returns its command tag.
     @discardableResult
     private func runControl(_ control: TransactionControl) throws(DatabaseError) -> String {
+        // An interrupted connection may still roll back: that is how its work is undone.
+        if control != .rollback { try interrupt.check() }
         let connection = try usableConnection()
         let transactionBefore = PQtransactionStatus(connection)
         let result = PQexec(connection, control.sql(for: .postgres))
@@ -232,6 +247,7 @@ public final class PostgresConnection: DatabaseConnection {
             guard PQstatus(connection) == CONNECTION_OK else {
                 throw DatabaseError(.unavailable, reason: "cannot reconnect to PostgreSQL: \(Self.errorMessage(connection))", code: DatabaseError.lostConnectionCode)
             }
+            attachCancel(connection)
         }
         return connection
     }
@@ -246,8 +262,8 @@ public final class PostgresConnection: DatabaseConnection {
             throw connectionLost(message, connection, wasInTransaction: transactionBefore == PQTRANS_INTRANS || transactionBefore == PQTRANS_INERROR)
         }
         let detail = result.flatMap { Self.field($0, "D") }.map { "\(message) (\($0))" } ?? message
-        throw DatabaseError.postgres(
-            sqlState: result.flatMap { Self.field($0, "C") }, message: detail, constraint: result.flatMap { Self.field($0, "n") }
+        throw interrupt.explain(
+            DatabaseError.postgres(sqlState: result.flatMap { Self.field($0, "C") }, message: detail, constraint: result.flatMap { Self.field($0, "n") })
         )
     }
 
@@ -256,6 +272,7 @@ public final class PostgresConnection: DatabaseConnection {
         forgetPreparedStatements()
         transactionLost = wasInTransaction
         PQreset(connection)
+        attachCancel(connection)
         guard PQstatus(connection) == CONNECTION_OK else {
             return DatabaseError(
                 .unavailable, reason: "the connection to PostgreSQL was lost (\(message)) and reconnecting failed: \(Self.errorMessage(connection))",
@@ -268,6 +285,16 @@ public final class PostgresConnection: DatabaseConnection {
                 ? "The open transaction was lost: roll back, then run the whole transaction again."
                 : "The statement may or may not have taken effect: run it again only if it is idempotent."
         )
+    }
+
+    /// Registers the session's cancel handle with the interrupt switch: it names the server
+    /// process, so every (re)connect needs a new one.
+    private func attachCancel(_ connection: OpaquePointer) {
+        if let cancel = PQgetCancel(connection) {
+            interrupt.attach(.postgres(cancel))
+        } else {
+            interrupt.detach()
+        }
     }
 
     /// Forgets every prepared statement: after a reconnect the new session has none.

@@ -32,15 +32,24 @@ public final class SQLiteConnection: DatabaseConnection {
     public let configuration: SQLiteConfiguration
     private var handle: OpaquePointer?
     private var statements: StatementCache<SQLiteStatement>
+    /// How another thread stops this connection's work (its pool, when it stops).
+    let interrupt: ConnectionInterrupt
 
     /// Opens (creating if needed) the database at `configuration.path` and applies the
     /// durability settings above.
     ///
     /// - Throws: ``DatabaseError`` `unavailable` when the file cannot be opened or WAL mode
     ///   cannot be enabled; `other` for a file that is not a database.
-    public init(configuration: SQLiteConfiguration) throws(DatabaseError) {
+    public convenience init(configuration: SQLiteConfiguration) throws(DatabaseError) {
+        try self.init(configuration: configuration, interrupt: ConnectionInterrupt())
+    }
+
+    /// Opens the database, interruptible through `interrupt` (a raised one refuses to open).
+    init(configuration: SQLiteConfiguration, interrupt: ConnectionInterrupt) throws(DatabaseError) {
         self.configuration = configuration
+        self.interrupt = interrupt
         self.statements = StatementCache(capacity: configuration.statementCacheCapacity)
+        try interrupt.check()
         guard sqlite3_libversion_number() >= Self.minimumVersionNumber else {
             throw DatabaseError(
                 .unavailable,
@@ -56,6 +65,13 @@ public final class SQLiteConnection: DatabaseConnection {
             throw DatabaseError.sqlite(code: status, message: "cannot open \(configuration.path): \(message)")
         }
         handle = opened
+        interrupt.attach(.sqlite(opened))
+        // Every 1,000 instructions, a statement checks the interrupt switch: this catches a
+        // statement started just after `sqlite3_interrupt` found nothing to interrupt.
+        sqlite3_progress_handler(opened, 1_000, { context in
+            guard let context else { return 0 }
+            return Unmanaged<ConnectionInterrupt>.fromOpaque(context).takeUnretainedValue().isRaised ? 1 : 0
+        }, Unmanaged.passUnretained(interrupt).toOpaque())
         sqlite3_extended_result_codes(opened, 1)
         sqlite3_busy_timeout(opened, Int32(clamping: configuration.busyTimeout.wholeMilliseconds))
         try applyDurabilitySettings()
@@ -80,14 +96,18 @@ public final class SQLiteConnection: DatabaseConnection {
 
     @discardableResult
     public func execute(_ sql: String, _ parameters: [DatabaseValue]) throws(DatabaseError) -> Int {
-        try run(sql, parameters, cached: true, collectRows: false).changes
+        try interrupt.check()
+        return try run(sql, parameters, cached: true, collectRows: false).changes
     }
 
     public func query(_ sql: String, _ parameters: [DatabaseValue]) throws(DatabaseError) -> [Row] {
-        try run(sql, parameters, cached: true, collectRows: true).rows
+        try interrupt.check()
+        return try run(sql, parameters, cached: true, collectRows: true).rows
     }
 
     public func perform(_ control: TransactionControl) throws(DatabaseError) {
+        // An interrupted connection may still roll back: that is how its work is undone.
+        if control != .rollback { try interrupt.check() }
         switch control {
         case .begin:
             guard !isInTransaction else {
@@ -108,6 +128,16 @@ public final class SQLiteConnection: DatabaseConnection {
         guard let handle else { return }
         for statement in statements.removeAll() {
             sqlite3_finalize(statement.handle)
+        }
+        // No interrupt may reach the handle once it is closed.
+        interrupt.detach()
+        if interrupt.isRaised {
+            // An interrupt leaves SQLite's flag set until the next statement starts, and the
+            // checkpoint that closing the last connection runs would stop on it (the WAL file
+            // would stay behind: nothing lost, the next open recovers it). Starting a no-op
+            // statement, with the progress handler gone, clears the flag.
+            sqlite3_progress_handler(handle, 0, nil, nil)
+            sqlite3_exec(handle, "SELECT 1", nil, nil, nil)
         }
         // _v2: if a statement were still alive the handle would close once it is finalized,
         // instead of failing with SQLITE_BUSY and leaking.
@@ -284,7 +314,7 @@ public final class SQLiteConnection: DatabaseConnection {
         if code == csqlite_constraint_unique || code == csqlite_constraint_primarykey {
             constraint = SQLiteConstraintResolver(connection: self).constraintName(message: message, primaryKey: code == csqlite_constraint_primarykey)
         }
-        return DatabaseError.sqlite(code: code, message: message, constraint: constraint)
+        return interrupt.explain(DatabaseError.sqlite(code: code, message: message, constraint: constraint))
     }
 
     /// Runs a read-only lookup for error reporting without touching the statement cache.

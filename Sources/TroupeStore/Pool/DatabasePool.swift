@@ -40,7 +40,8 @@ public import Troupe
 /// marks `idempotent`. ``withConnection(timeout:_:)`` is never retried.
 ///
 /// # Breaker
-/// After ``BreakerPolicy/failureThreshold`` consecutive `unavailable` failures, requests
+/// After ``BreakerPolicy/failureThreshold`` consecutive failures that blame the database
+/// (`unavailable`, or a statement that ran into its `timeout`: a hung database), requests
 /// fail at once with `unavailable` until a probe succeeds (see ``BreakerPolicy``).
 ///
 /// # Lifecycle

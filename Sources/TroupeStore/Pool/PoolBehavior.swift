@@ -22,8 +22,11 @@ import Troupe
 ///
 /// # Breaker
 /// The actor holds Troupe's ``CircuitBreakerState`` itself (no message per call): every
-/// attempt asks it for a permit and reports its outcome. Only `unavailable` counts as a
-/// failure; any other outcome proves the database answers. `closed ──N failures──▶ open
+/// attempt asks it for a permit and reports its outcome. `unavailable` (unreachable) and
+/// `timeout` from a statement that ran (statement or lock timeout: a hung database) count
+/// as failures; any other outcome proves the database answers. A request that never got a
+/// connection before its deadline is not counted: that is the pool's saturation, not the
+/// database's health. `closed ──N failures──▶ open
 /// ──openDuration──▶ half-open`: the next request is the probe; its success closes the
 /// circuit, its failure opens it again. While open, requests fail at once with
 /// `unavailable`, and the moment it opens every waiting request fails too.
@@ -388,7 +391,9 @@ struct PoolBehavior: Behavior {
     private mutating func updateBreaker(with report: JobReport, _ context: ActorContext<PoolMessage>) {
         let outcome: CircuitBreakerState.Outcome
         switch report.outcome {
-        case .failed(let error) where error.kind == .unavailable:
+        case .failed(let error) where error.kind == .unavailable || error.kind == .timeout:
+            // A statement that ran out of time (statement or lock timeout) is what a hung
+            // database looks like: it accepts connections but does not finish the work.
             lastFailure = error
             outcome = .failure
         case .abandoned:

@@ -32,8 +32,8 @@ public struct PoolOptions: Sendable {
     public let retry: RetryPolicy
     /// The circuit breaker (Troupe's ``CircuitBreakerState``, held by the pool actor
     /// itself). The pool decides what a failure is, not the configuration's `isFailure`:
-    /// only `unavailable` outcomes count against the database; any other outcome, errors
-    /// included, proves it answers.
+    /// `unavailable` outcomes and `timeout`s of statements that ran (a hung database) count
+    /// against the database; any other outcome, errors included, proves it answers.
     public let breaker: CircuitBreakerConfiguration
     /// Seed for the retry jitter. nil: the actor system's seed (so a system with a fixed
     /// seed repeats its delays).

@@ -41,8 +41,8 @@ struct MigrationTests {
     @Test("a database from another schema lineage is refused", arguments: DriverKind.allCases)
     func otherLineageIsRefused(_ kind: DriverKind) throws {
         try TestDatabase.with(kind) { connection, _ in
-            let ours = Migrator([Migration(version: 1, name: "ours") { _ in ["CREATE TABLE a (v BIGINT)"] }])
-            let theirs = Migrator([Migration(version: 1, name: "theirs") { _ in ["CREATE TABLE b (v BIGINT)"] }])
+            let ours = try Migrator([Migration(version: 1, name: "ours") { _ in ["CREATE TABLE a (v BIGINT)"] }])
+            let theirs = try Migrator([Migration(version: 1, name: "theirs") { _ in ["CREATE TABLE b (v BIGINT)"] }])
             try ours.migrate(connection)
             let refusal = #expect(throws: DatabaseError.self) { try theirs.migrate(connection) }
             #expect(refusal?.kind == .incompatibleSchema(databaseVersion: 1, supportedVersion: 1))

@@ -1,3 +1,5 @@
+public import Troupe
+
 /// Which database to use and how: what the pool (and start-up code) holds to open
 /// connections of either driver.
 public enum DatabaseConfiguration: Sendable, Hashable {
@@ -11,6 +13,15 @@ public enum DatabaseConfiguration: Sendable, Hashable {
         switch self {
         case .sqlite: .sqlite
         case .postgres: .postgres
+        }
+    }
+
+    /// Checks the driver's settings (see ``SQLiteConfiguration/validate()`` and
+    /// ``PostgresConfiguration/validate()``). ``DatabasePool/childSpec(_:restart:)`` calls it.
+    public func validate() throws(ConfigurationError) {
+        switch self {
+        case .sqlite(let configuration): try configuration.validate()
+        case .postgres(let configuration): try configuration.validate()
         }
     }
 

@@ -14,9 +14,18 @@ public struct Row: Sendable, Hashable {
     /// The values, one per column.
     public let values: [DatabaseValue]
 
-    /// A row of `values` under `columnNames`; both have the same count.
-    public init(columnNames: [String], values: [DatabaseValue]) {
-        precondition(columnNames.count == values.count, "a row needs one name per value")
+    /// A row of `values` under `columnNames`.
+    ///
+    /// - Throws: ``DatabaseError`` (`other`) unless there is one name per value.
+    public init(columnNames: [String], values: [DatabaseValue]) throws(DatabaseError) {
+        guard columnNames.count == values.count else {
+            throw DatabaseError.misuse("a row needs one name per value: \(columnNames.count) names, \(values.count) values")
+        }
+        self.init(checkedColumnNames: columnNames, values: values)
+    }
+
+    /// A row the driver built with one name per value.
+    init(checkedColumnNames columnNames: [String], values: [DatabaseValue]) {
         self.columnNames = columnNames
         self.values = values
     }

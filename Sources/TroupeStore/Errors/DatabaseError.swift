@@ -1,3 +1,5 @@
+import Troupe
+
 /// Every failure of a driver or of migrations: what kind it is, what the database said, and
 /// what a person can do about it.
 ///
@@ -74,6 +76,11 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
         case .incompatibleSchema: "incompatible schema"
         case .other: "database error"
         }
+    }
+
+    /// A configuration refused by its `validate()` when connecting directly.
+    static func invalidConfiguration(_ error: ConfigurationError) -> DatabaseError {
+        DatabaseError(.other, reason: "invalid configuration: \(error)", remedy: "Fix the setting named in the reason; nothing was opened.")
     }
 
     /// A misuse of the API by the calling code (wrong placeholder, missing column...).

@@ -26,15 +26,24 @@ public struct Migrator: Sendable {
     public let migrations: [Migration]
 
     /// A migrator for `migrations`, which must be numbered 1, 2, 3... in order.
-    public init(_ migrations: [Migration]) {
-        for (offset, migration) in migrations.enumerated() {
-            precondition(migration.version == offset + 1, "migrations must be numbered 1, 2, 3... in order; found \(migration.version) at position \(offset + 1)")
+    ///
+    /// - Throws: ``DatabaseError`` (`other`) naming the first migration out of order.
+    public init(_ migrations: [Migration]) throws(DatabaseError) {
+        for (offset, migration) in migrations.enumerated() where migration.version != offset + 1 {
+            throw DatabaseError.misuse(
+                "migrations must be numbered 1, 2, 3... in order; found \(migration.version) (\(migration.name)) at position \(offset + 1)"
+            )
         }
+        self.init(checked: migrations)
+    }
+
+    private init(checked migrations: [Migration]) {
         self.migrations = migrations
     }
 
-    /// The migrator for the backend's schema (``BackendSchema/migrations``).
-    public static let backend = Migrator(BackendSchema.migrations)
+    /// The migrator for the backend's schema (``BackendSchema/migrations``, numbered in
+    /// order: a test checks them with the throwing initializer).
+    public static let backend = Migrator(checked: BackendSchema.migrations)
 
     /// The newest version this binary knows.
     public var latestVersion: Int { migrations.count }

@@ -79,7 +79,11 @@ public final class DatabasePool: BuildingBlock {
     ///   Stopping fails the waiting requests at once, interrupts the statements running on
     ///   busy connections (`sqlite3_interrupt`, `PQcancel`: their callers get `unavailable`),
     ///   and waits for every connection to close on its thread.
+    ///
+    /// - Throws: `ConfigurationError` for an invalid database configuration (see
+    ///   ``DatabaseConfiguration/validate()``) or name.
     public func childSpec(_ name: String, restart: RestartType, shutdown: ShutdownPolicy) throws(ConfigurationError) -> ChildSpec {
+        try configuration.validate()
         let configuration = configuration
         let options = options
         let binding = binding

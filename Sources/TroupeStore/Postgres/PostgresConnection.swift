@@ -59,13 +59,16 @@ public final class PostgresConnection: DatabaseConnection {
         self.interrupt = interrupt
         self.statements = StatementCache(capacity: configuration.statementCacheCapacity)
         try interrupt.check()
-        let keywords = ["dbname", "connect_timeout", "client_encoding", "application_name", "options"]
+        do {
+            try configuration.validate()
+        } catch {
+            throw DatabaseError.invalidConfiguration(error)
+        }
         // dbname first and expanded (expand_dbname = 1): the URL's own fields apply, then the
         // keywords after it override them.
-        let values = [
-            configuration.url, "\(configuration.connectTimeoutSeconds)", "UTF8", configuration.applicationName,
-            configuration.optionsValue,
-        ]
+        let parameters = [(keyword: "dbname", value: configuration.url)] + configuration.connectionParameters
+        let keywords = parameters.map(\.keyword)
+        let values = parameters.map(\.value)
         let opened = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
@@ -101,6 +104,11 @@ public final class PostgresConnection: DatabaseConnection {
 
     /// Prepared statements currently cached (for tests and metrics).
     var cachedStatementCount: Int { statements.count }
+
+    /// The session's socket (for tests that read its options), or -1 when closed.
+    var socketDescriptor: Int32 {
+        connection.map { PQsocket($0) } ?? -1
+    }
 
     /// The server process serving this session (`pg_backend_pid()`), for diagnostics and
     /// for tests that terminate it.
@@ -327,7 +335,7 @@ public final class PostgresConnection: DatabaseConnection {
                 let bytes = UnsafeRawPointer(PQgetvalue(result, row, column)!).assumingMemoryBound(to: UInt8.self)
                 return PostgresType.decode(UnsafeBufferPointer(start: bytes, count: length), type: types[Int(column)])
             }
-            return Row(columnNames: names, values: values)
+            return Row(checkedColumnNames: names, values: values)
         }
     }
 

@@ -1,3 +1,5 @@
+public import Troupe
+
 /// How to open a SQLite database.
 ///
 /// The durability settings are not options: every connection runs in WAL mode with
@@ -18,5 +20,14 @@ public struct SQLiteConfiguration: Sendable, Hashable {
         self.path = path
         self.busyTimeout = busyTimeout
         self.statementCacheCapacity = statementCacheCapacity
+    }
+
+    /// Checks every setting.
+    ///
+    /// - Throws: `ConfigurationError` if `busyTimeout` is negative or
+    ///   `statementCacheCapacity` is below 1.
+    public func validate() throws(ConfigurationError) {
+        if busyTimeout < .zero { throw .invalidDuration(setting: "sqlite busy timeout (zero or more)", value: busyTimeout) }
+        if statementCacheCapacity < 1 { throw .notPositive(setting: "sqlite statement cache capacity", value: statementCacheCapacity) }
     }
 }

@@ -50,6 +50,11 @@ public final class SQLiteConnection: DatabaseConnection {
         self.interrupt = interrupt
         self.statements = StatementCache(capacity: configuration.statementCacheCapacity)
         try interrupt.check()
+        do {
+            try configuration.validate()
+        } catch {
+            throw DatabaseError.invalidConfiguration(error)
+        }
         guard sqlite3_libversion_number() >= Self.minimumVersionNumber else {
             throw DatabaseError(
                 .unavailable,
@@ -192,7 +197,7 @@ public final class SQLiteConnection: DatabaseConnection {
             guard collectRows else { continue }
             let names = columnNames ?? Self.columnNames(statement.handle)
             columnNames = names
-            rows.append(Row(columnNames: names, values: Self.values(statement.handle, count: names.count)))
+            rows.append(Row(checkedColumnNames: names, values: Self.values(statement.handle, count: names.count)))
         }
         let changes = sqlite3_total_changes64(handle) == totalBefore ? 0 : Int(sqlite3_changes64(handle))
         return (rows, changes)
@@ -269,7 +274,10 @@ public final class SQLiteConnection: DatabaseConnection {
                         : sqlite3_bind_blob64(statement.handle, slot, bytes.baseAddress, UInt64(bytes.count), csqlite_transient())
                 }
             }
-            guard status == SQLITE_OK else { throw failure(self.handle!) }
+            guard status == SQLITE_OK else {
+                guard let handle else { throw DatabaseError(.unavailable, reason: "the SQLite connection is closed", remedy: "Open a new connection.") }
+                throw failure(handle)
+            }
         }
     }
 

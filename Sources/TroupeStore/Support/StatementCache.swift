@@ -15,9 +15,10 @@ struct StatementCache<Handle> {
     // A use counter, not a clock: recency only needs an order.
     private var tick: UInt64 = 0
 
+    /// A cache of `capacity` statements, at least one (the configurations validate it; a
+    /// smaller value is not trapped on here).
     init(capacity: Int) {
-        precondition(capacity >= 1, "a statement cache holds at least one statement")
-        self.capacity = capacity
+        self.capacity = max(1, capacity)
     }
 
     var count: Int { entries.count }

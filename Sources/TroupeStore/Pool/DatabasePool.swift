@@ -31,7 +31,7 @@ public import Troupe
 /// connection comes free before it, the request fails with `timeout` and never runs. A
 /// request arriving while ``PoolOptions/maxWaiters`` already wait fails at once the same
 /// way. Once a job runs, the database's own limits bound it (busy timeout,
-/// `statement_timeout`).
+/// `statement_timeout`, 30 s by default).
 ///
 /// # Retries
 /// `transient` failures are retried with exponential backoff and jitter

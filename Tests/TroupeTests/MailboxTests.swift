@@ -217,6 +217,8 @@ import TroupeTesting
 
     enum Message: Sendable {
         case block(Latch)
+        /// Holds the thread itself (not just the task).
+        case hold(BlockingGate)
         case work
     }
 
@@ -227,6 +229,7 @@ import TroupeTesting
         func receive(_ message: Message, context: ActorContext<Message>) async throws {
             switch message {
             case .block(let latch): await latch.wait()
+            case .hold(let gate): gate.block()
             case .work: order.add(name)
             }
         }
@@ -244,12 +247,18 @@ import TroupeTesting
             refs.append(ref)
         }
         // Both wait inside a handler (a wait frees the one thread), so their queues fill
-        // behind batches of one and both are ready to run when the latch opens.
+        // behind batches of one.
         try await latch.waitForArrivals(2)
         for ref in refs {
             for _ in 0..<perActor { #expect(ref.trySend(.work) == .enqueued) }
         }
+        // Both must be ready before either runs: hold the one thread while they are woken.
+        let gate = BlockingGate()
+        let holder = try await system.spawn("holder", mailbox: mailbox(1)) { Busy(name: "holder", order: order) }
+        holder.trySend(.hold(gate))
+        try await gate.waitForArrivals(1)
         latch.open()
+        gate.open()
         try await eventually("all handled") { order.all.count == 2 * perActor }
         var longestRun = 0
         var run = 0

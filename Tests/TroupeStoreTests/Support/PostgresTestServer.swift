@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 import TroupeStore
 
 /// A throwaway PostgreSQL server for the test process, started on first use.
@@ -52,7 +51,7 @@ final class PostgresTestServer: Sendable {
     private let directory: String
     private let port: Int
     /// nil while PostgreSQL is stopped (``stopPostgres()``) or after ``shutDown()``.
-    private let running: Mutex<Running?>
+    private let running: Shared<Running?>
 
     private init(stopAtExit: Bool) throws(HarnessError) {
         let binaries = try Self.findBinaries()
@@ -79,7 +78,7 @@ final class PostgresTestServer: Sendable {
                 self.account = account
                 self.directory = directory
                 self.port = port
-                self.running = Mutex(Running(watcher: watcher, control: control))
+                self.running = Shared(Running(watcher: watcher, control: control))
                 if stopAtExit { atexit { PostgresTestServer.stopShared() } }
                 return
             case .exited(let failure) where attempt < 3 && failure.description.contains("could not bind"):

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A result that arrives once, awaited by any number of tasks, each with an optional
 /// deadline on the system's clock.
 ///
@@ -5,7 +7,8 @@
 /// down". Completing it twice keeps the first result. A waiter's deadline timer is
 /// cancelled when the result arrives first, so no stale timer stays scheduled.
 @usableFromInline
-// Unchecked Sendable: `result`, `waiters` and `nextWaiter` are only accessed under `lock`.
+// Unchecked Sendable: `result`, `waiters` and `nextWaiter` are only accessed under `lock`;
+// `completed` is an atomic, set under it.
 package final class Completion<Value: Sendable>: @unchecked Sendable {
     private struct Waiter {
         let continuation: UnsafeContinuation<Result<Value, any Error>?, Never>
@@ -16,9 +19,16 @@ package final class Completion<Value: Sendable>: @unchecked Sendable {
     private var result: Result<Value, any Error>?
     private var waiters: [UInt64: Waiter] = [:]
     private var nextWaiter: UInt64 = 0
+    /// Mirrors `result != nil` for ``isComplete``, a lock-free read.
+    private let completed = Atomic<Bool>(false)
 
     @usableFromInline
     package init() {}
+
+    /// True once the result has arrived; lock-free, for hot paths that only need to know.
+    package var isComplete: Bool {
+        completed.load(ordering: .acquiring)
+    }
 
     /// The result, if it has arrived.
     package var current: Result<Value, any Error>? {
@@ -32,6 +42,7 @@ package final class Completion<Value: Sendable>: @unchecked Sendable {
         let toResume: [Waiter]? = lock.withLock {
             guard self.result == nil else { return nil }
             self.result = result
+            completed.store(true, ordering: .releasing)
             let waiting = Array(waiters.values)
             waiters.removeAll()
             return waiting
@@ -57,6 +68,31 @@ package final class Completion<Value: Sendable>: @unchecked Sendable {
     package func wait() async -> Result<Value, any Error> {
         // Without a deadline the wait can only end with a result.
         await wait(until: nil, clock: nil)!
+    }
+
+    /// Waits for the result unless the calling task is cancelled first (then nil), so a task
+    /// can race it against other work in a task group and cancel the loser.
+    package func waitUnlessCancelled() async -> Result<Value, any Error>? {
+        let token: UInt64 = lock.withLock {
+            defer { nextWaiter &+= 1 }
+            return nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Value, any Error>?, Never>) in
+                // Checked under the lock: a cancellation handler that runs after this finds
+                // the waiter; one that ran before had set the flag read here.
+                let (ready, done): (Result<Value, any Error>?, Bool) = lock.withLock {
+                    if let result { return (result, true) }
+                    if Task.isCancelled { return (nil, true) }
+                    waiters[token] = Waiter(continuation: continuation, timer: nil)
+                    return (nil, false)
+                }
+                if done { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            let waiter = lock.withLock { waiters.removeValue(forKey: token) }
+            waiter?.continuation.resume(returning: nil)
+        }
     }
 
     /// Waits for the result until `deadline` on `clock`; nil if the deadline came first.

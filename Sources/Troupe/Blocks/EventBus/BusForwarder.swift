@@ -17,7 +17,7 @@ enum ForwarderMessage<Event: Sendable>: Sendable {
 /// leaves the child's task running; a child that stops itself is.
 ///
 /// # Ending promptly
-/// The end of the subscription (`ended`, fired before `.end` is sent) also interrupts a
+/// The end of the subscription (`ended`, completed before `.end` is sent) also interrupts a
 /// wait for room in the subscriber's mailbox: a subscriber that is cut off (policy
 /// `disconnect`) or unsubscribed because it does not drain would otherwise hold its
 /// forwarder (and its task) until it drains, possibly for ever. The event being handed on
@@ -25,9 +25,9 @@ enum ForwarderMessage<Event: Sendable>: Sendable {
 struct BusForwarder<Event: Sendable>: Behavior {
     /// Hands one event (transformed to the subscriber's message type) to the subscriber,
     /// waiting for room unless `ended` fires first.
-    let deliver: @Sendable (Event, EndSignal) async -> SendOutcome
-    /// Fired when the subscription ends.
-    let ended: EndSignal
+    let deliver: @Sendable (Event, Completion<Void>) async -> SendOutcome
+    /// Completed when the subscription ends.
+    let ended: Completion<Void>
 
     func receive(_ message: ForwarderMessage<Event>, context: ActorContext<ForwarderMessage<Event>>) async throws {
         switch message {
@@ -35,7 +35,7 @@ struct BusForwarder<Event: Sendable>: Behavior {
             // Events of a batch already taken out of the mailbox when the subscription
             // ended are discarded, like the ones still in it. A stopped subscriber's
             // `.stopped` needs nothing here: death watch ends the subscription.
-            guard !ended.isFired else { return }
+            guard !ended.isComplete else { return }
             _ = await deliver(event, ended)
         case .end:
             context.stop()
@@ -46,14 +46,14 @@ struct BusForwarder<Event: Sendable>: Behavior {
     /// in a child task, racing `ended`, and cancels whichever loses. Returns
     /// ``SendOutcome/cancelled`` if the subscription ended first.
     static func send<Message: Sendable>(
-        _ message: Message, to subscriber: ActorRef<Message>, unless ended: EndSignal
+        _ message: Message, to subscriber: ActorRef<Message>, unless ended: Completion<Void>
     ) async -> SendOutcome {
         let offered = subscriber.trySend(message)
         guard offered == .full else { return offered }
         return await withTaskGroup(of: SendOutcome?.self) { group in
             group.addTask { await subscriber.send(message) }
             group.addTask {
-                await ended.wait()
+                _ = await ended.waitUnlessCancelled()
                 return nil
             }
             let first = await group.next() ?? nil

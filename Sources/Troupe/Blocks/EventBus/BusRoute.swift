@@ -6,10 +6,11 @@ final class BusRoute<Event: Sendable>: Sendable {
     let subscriber: ActorPath
     let queue: SubscriberQueue
     let forwarder: ActorRef<ForwarderMessage<Event>>
-    /// Shared with the forwarder, whose wait for room in the subscriber's mailbox it ends.
-    let ended: EndSignal
+    /// Completed when the subscription ends; shared with the forwarder, whose wait for room
+    /// in the subscriber's mailbox it ends.
+    let ended: Completion<Void>
 
-    init(id: UInt64, subscriber: ActorPath, queue: SubscriberQueue, forwarder: ActorRef<ForwarderMessage<Event>>, ended: EndSignal) {
+    init(id: UInt64, subscriber: ActorPath, queue: SubscriberQueue, forwarder: ActorRef<ForwarderMessage<Event>>, ended: Completion<Void>) {
         self.id = id
         self.subscriber = subscriber
         self.queue = queue
@@ -20,10 +21,10 @@ final class BusRoute<Event: Sendable>: Sendable {
     /// Marks the route ended, which also ends the forwarder's wait for room in the
     /// subscriber's mailbox; true for the one caller that did it.
     func end() -> Bool {
-        ended.fire()
+        ended.succeed(())
     }
 
-    var isEnded: Bool { ended.isFired }
+    var isEnded: Bool { ended.isComplete }
 
     /// Tells the forwarder to stop itself, on its system lane: never refused by its full
     /// queue, and ahead of the events queued there (which are discarded).

@@ -18,7 +18,7 @@ struct SubscribeRequest<Topic: Hashable & Sendable, Event: Sendable>: Sendable {
     let subscriber: ActorPath
     /// Sends an event to the subscriber (transformed to its message type), waiting for room
     /// unless the subscription ends first.
-    let deliver: @Sendable (Event, EndSignal) async -> SendOutcome
+    let deliver: @Sendable (Event, Completion<Void>) async -> SendOutcome
     /// Start and stop death watch of the subscriber.
     let watch: @Sendable (Context) -> Void
     let unwatch: @Sendable (Context) -> Void
@@ -68,7 +68,7 @@ struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
     private mutating func subscribe(_ request: SubscribeRequest<Topic, Event>, _ context: ActorContext<Message>) throws -> BusSubscription<Topic> {
         let id = registry.nextID()
         let deliver = request.deliver
-        let ended = EndSignal()
+        let ended = Completion<Void>()
         // Ids are unique, so the name is too: spawning cannot fail for a duplicate.
         let forwarder = try context.spawn("subscriber-\(id)", mailbox: request.queue.mailbox, restart: .transient) {
             BusForwarder(deliver: deliver, ended: ended)

@@ -1,5 +1,6 @@
 import CLibPQ
 import CSQLite
+import Synchronization
 import Troupe
 
 /// A switch another thread flips to stop a connection's work: the statement running now is
@@ -22,11 +23,12 @@ import Troupe
 ///   `statement_timeout`.
 ///
 /// # Thread safety
-/// Any thread; ``raise()`` never blocks, so an actor or a task cancellation handler may
-/// call it. The registered handle is attached, used and detached under the lock, and the
-/// cancel thread is joined before the handle is freed, so no thread interrupts through a
-/// handle that is gone.
-// Unchecked Sendable: `raised`, `target` and `canceller` are only accessed under `lock`; a target is freed only after it was detached under `lock` and the cancel thread joined.
+/// Any thread; ``raise()`` never blocks (the lock is never held across a network call),
+/// so an actor or a task cancellation handler may call it. `isRaised` is a lock-free read
+/// (the SQLite progress handler reads it constantly). A `PGcancel` is freed only on the
+/// connection's thread, after the cancel thread that uses it has been joined, so no thread
+/// interrupts through a handle that is gone.
+// Unchecked Sendable: `target` and `canceller` are only accessed under `lock`; `raised` is an atomic; a PGcancel is freed only after the cancel thread using it is joined.
 final class ConnectionInterrupt: @unchecked Sendable {
     /// What the open connection can be interrupted through.
     enum Target {
@@ -37,7 +39,7 @@ final class ConnectionInterrupt: @unchecked Sendable {
     }
 
     private let lock = Lock()
-    private var raised = false
+    private let raised = Atomic<Bool>(false)
     private var target: Target?
     /// The thread sending `PQcancel`, until the connection's thread joins it.
     private var canceller: RuntimeThread?
@@ -45,22 +47,24 @@ final class ConnectionInterrupt: @unchecked Sendable {
     init() {}
 
     deinit {
-        if case .postgres(let cancel) = target { PQfreeCancel(cancel) }
-        // Not joined: this may be the cancel thread itself, releasing the last reference.
-        canceller?.detach()
+        // The cancel thread holds no reference to this object, so it is never this thread.
+        detach()
     }
 
     /// True once ``raise()`` was called.
-    var isRaised: Bool { lock.withLock { raised } }
+    var isRaised: Bool { raised.load(ordering: .acquiring) }
 
     /// Registers the open connection's handle, replacing (and freeing) an earlier one.
     /// Called on the connection's thread.
     func attach(_ new: Target) {
-        let old = lock.withLock {
-            defer { target = new }
-            return target
+        let (old, thread) = lock.withLock {
+            defer {
+                target = new
+                canceller = nil
+            }
+            return (target, canceller)
         }
-        if case .postgres(let cancel) = old { PQfreeCancel(cancel) }
+        release(old, after: thread)
     }
 
     /// Unregisters the connection's handle before it is closed, after waiting for a cancel
@@ -73,35 +77,41 @@ final class ConnectionInterrupt: @unchecked Sendable {
             }
             return (target, canceller)
         }
-        thread?.join()
+        release(old, after: thread)
+    }
+
+    /// Frees a handle that is no longer registered, once the cancel thread using it ended.
+    private func release(_ old: Target?, after canceller: RuntimeThread?) {
+        canceller?.join()
         if case .postgres(let cancel) = old { PQfreeCancel(cancel) }
     }
 
     /// Raises the switch and interrupts the statement running now, if any. Never blocks.
     func raise() {
-        lock.lock()
-        defer { lock.unlock() }
-        let first = !raised
-        raised = true
-        switch target {
-        case .sqlite(let handle):
-            sqlite3_interrupt(handle)
-        case .postgres where first:
-            canceller = RuntimeThread.start(name: "troupe-db-cancel") { self.sendCancel() }
-        case .postgres, nil:
-            break
+        let first = !raised.exchange(true, ordering: .acquiringAndReleasing)
+        lock.withLock {
+            switch target {
+            case .sqlite(let handle):
+                sqlite3_interrupt(handle)
+            case .postgres(let cancel) where first:
+                // The handle stays registered, hence alive, until this thread is joined. (Its
+                // address crosses threads as an integer: a pointer is not Sendable.)
+                let address = UInt(bitPattern: cancel)
+                canceller = RuntimeThread.start(name: "troupe-db-cancel") {
+                    if let cancel = OpaquePointer(bitPattern: address) { Self.sendCancel(cancel) }
+                }
+            case .postgres, nil:
+                break
+            }
         }
     }
 
     /// On the cancel thread: asks the server to cancel the session's running statement. A
     /// failed cancel (the server is gone) leaves nothing to interrupt: the statement fails
     /// on its own as its connection drops.
-    private func sendCancel() {
-        lock.withLock {
-            guard case .postgres(let cancel) = target else { return }
-            var message = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(cancel, &message, Int32(message.count))
-        }
+    private static func sendCancel(_ cancel: OpaquePointer) {
+        var message = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &message, Int32(message.count))
     }
 
     /// Throws ``stoppedError`` once the switch is raised.

@@ -46,7 +46,7 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
         return try ChildSpec(name: name, restart: restart, shutdown: .unbounded, kind: .actor { system, parent, path, spec in
             // Placed a second time while the first place lives: this supervisor gets no
             // registry and fails its start, so the spec's start throws instead of trapping.
-            let heldBy = registry.placedAt
+            let heldBy = registry.path
             return registry.place { free in
                 BehaviorCell<SupervisorBehavior>(
                     path: path, system: system, parent: parent, restart: spec.restart, shutdown: spec.shutdown,
@@ -72,7 +72,8 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
 
     /// ``send(_:to:)`` whose waits together end by `limit` from now (an ask's deadline).
     nonisolated(nonsending) func deliver(_ message: Message, to key: Key, within limit: Duration?) async -> SendOutcome {
-        let clock = registry.system?.clock
+        // Only a limited send reads the clock (the plain send's path takes no extra lock).
+        let clock = limit == nil ? nil : registry.system?.clock
         let deadline = limit.flatMap { limit in clock?.now.advanced(by: limit) }
         var pending = message
         var reserved = false

@@ -104,9 +104,6 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         }
     }
 
-    /// Where the registry is placed now, for the error of a second placement.
-    var placedAt: ActorPath? { lock.withLock { owner?.path } }
-
     var path: ActorPath? { lock.withLock { owner?.path } }
     var system: ActorSystem? { lock.withLock { owner?.system } }
 

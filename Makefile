@@ -19,11 +19,11 @@ help:
 	@echo "make bench-store   the storage benchmarks (release; starts a throwaway PostgreSQL)"
 
 # System packages the project needs, installed with apt-get when missing and running as root:
-# the C libraries behind the storage shims (sqlite3, libpq) and crypt(3), and the PostgreSQL
+# the C libraries behind the shims (sqlite3, libpq, crypt(3), libcrypto's SHA-256), and the PostgreSQL
 # server the storage tests start. Checked with dpkg; one update and one install for all
 # missing ones. Not root and something missing: print the command and fail. Not Debian:
 # nothing to check with, so say what is needed and go on.
-DEB_PACKAGES := libsqlite3-dev libpq-dev libcrypt-dev postgresql
+DEB_PACKAGES := libsqlite3-dev libpq-dev libcrypt-dev libssl-dev postgresql
 
 deps:
 	@if ! command -v dpkg >/dev/null 2>&1; then \

@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "Troupe", targets: ["Troupe"]),
         .library(name: "TroupeTesting", targets: ["TroupeTesting"]),
+        .library(name: "TroupeBackend", targets: ["TroupeBackend"]),
     ],
     targets: [
         .target(name: "Troupe", swiftSettings: strict),
@@ -30,5 +31,13 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .target(name: "TroupeStore", dependencies: ["Troupe", "CSQLite", "CLibPQ"], swiftSettings: strict),
         .testTarget(name: "TroupeStoreTests", dependencies: ["TroupeStore", "TroupeTesting"], swiftSettings: strict),
+        // The backend: the domain of PROTOCOL.md behind a typed API. C shims for libcrypt
+        // (yescrypt password hashes) and libcrypto (SHA-256 of tokens).
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
+        .target(name: "TroupeBackend", dependencies: ["Troupe", "TroupeStore", "CCrypt", "CLibCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "TroupeBackendTests", dependencies: ["TroupeBackend", "TroupeStore", "TroupeTesting"], swiftSettings: strict
+        ),
     ]
 )

@@ -92,6 +92,33 @@ public final class ActorContext<Message: Sendable> {
         supervision.requestStop(of: child.cell)
     }
 
+    // MARK: Keyed actors
+
+    /// Keeps this keyed actor alive while it holds live state (a session with open
+    /// connections, say), or lets it go again.
+    ///
+    /// Only meaningful for an actor of a ``KeyedActors``; for any other actor it does
+    /// nothing and returns false. While pinned, the actor is never passivated by the idle
+    /// timeout and never chosen for eviction: when every actor is pinned and `maxLive`
+    /// exist, a message for a new key waits for a slot (or gets ``SendOutcome/full``) until
+    /// one unpins or stops. Unpinned, it is passivatable and evictable as usual, and its idle
+    /// time counts from the unpin (or a later message), not from its last message before.
+    ///
+    /// The pin belongs to this incarnation: a restart or stop clears it.
+    ///
+    /// - Returns: whether the actor is pinned now. `keepAlive(true)` returns false when the
+    ///   actor is not keyed, or is already being retired (passivated, evicted, or its
+    ///   supervisor stopping): it then handles what is queued and stops regardless, and
+    ///   its `stopping` hook is the place to release what it holds.
+    @discardableResult
+    public func keepAlive(_ on: Bool) -> Bool {
+        // A keyed actor's parent is its keyed supervisor, whose external children are the
+        // registry; `parent` is set once, when the cell is made.
+        guard let supervisor = cell.parent as? BehaviorCell<SupervisorBehavior>,
+              let registry = supervisor.external as? any KeyedPinning else { return false }
+        return registry.keepAlive(on, for: cell)
+    }
+
     // MARK: Death watch
 
     /// From now on, this actor receives ``Signal/terminated(_:_:)`` when `other` stops for

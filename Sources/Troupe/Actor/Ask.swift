@@ -16,6 +16,9 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
     case cancelled
     /// The actor replied with an error (``ReplyTo/fail(_:)``).
     case failed(any Error)
+    /// Nothing to ask yet: a ``ChildRef`` whose spec has not been placed in a tree (start
+    /// the spec first). The value names the ref, with its message type.
+    case notPlaced(String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
         case .noReply(let path): "\(path) did not reply"
         case .cancelled: "the request was cancelled"
         case .failed(let error): "\(error)"
+        case .notPlaced(let ref): "\(ref) is not placed in a running tree yet"
         }
     }
 }

@@ -154,7 +154,7 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
         }
     }
 
-    /// Counters: live actors, high-water mark, passivations, evictions.
+    /// Counters: live and pinned actors, high-water mark, passivations, evictions.
     public var metrics: KeyedMetrics { registry.metrics }
 
     private func undelivered(_ message: Message, key: Key, _ outcome: SendOutcome) -> SendOutcome {

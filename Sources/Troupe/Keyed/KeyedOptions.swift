@@ -5,10 +5,14 @@ public struct KeyedOptions: Sendable {
     /// queued messages, then stops) and the sender waits for its slot, as a sender waits for
     /// mailbox room: up to the mailbox's suspend timeout with policy `suspend`, not at all
     /// with the other policies (``SendOutcome/full``), and `trySend` never. Memory is bounded
-    /// by this, not by how many keys ever appeared.
+    /// by this, not by how many keys ever appeared. Pinned actors
+    /// (``ActorContext/keepAlive(_:)``) are never evicted: when every actor is pinned, a new
+    /// key waits (or gets `.full`) until one unpins or stops.
     public let maxLive: Int
     /// An actor that received nothing for this long is passivated (stopped; a later message
-    /// re-creates it). nil: only eviction stops them.
+    /// re-creates it). nil: only eviction stops them. A pinned actor
+    /// (``ActorContext/keepAlive(_:)``) is never passivated; once unpinned, its idle time
+    /// counts from the unpin (or a later message).
     public let idleTimeout: Duration?
     /// Every keyed actor's mailbox.
     public let mailbox: MailboxConfiguration
@@ -56,4 +60,7 @@ public struct KeyedMetrics: Sendable, Hashable {
     public let passivated: Int
     /// Actors stopped to make room under `maxLive`.
     public let evicted: Int
+    /// Running actors kept alive by ``ActorContext/keepAlive(_:)`` now: neither passivated
+    /// nor evicted until they unpin, restart or stop.
+    public let pinned: Int
 }

@@ -17,10 +17,14 @@
 ///   finishes its queued messages (its lane is closed to new ones); the key's next entry
 ///   starts only after it ended (`predecessor`), so two actors for one key never run at
 ///   once and a sender's messages keep their order.
+/// - A running entry is in the LRU list exactly when it is not pinned
+///   (``ActorContext/keepAlive(_:)``): neither the idle sweep nor eviction, which both
+///   look only at the LRU list, can pick a pinned actor. Only running entries are pinned;
+///   retiring, finishing or restarting drops the pin.
 /// - Lock order: this lock, then a cell's lock. Cells never take this lock.
 @usableFromInline
 // Unchecked Sendable: every mutable property is guarded by `lock`.
-final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: ExternalChildren, @unchecked Sendable {
+final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: ExternalChildren, KeyedPinning, @unchecked Sendable {
 
     final class Entry: LRUNode {
         let key: Key
@@ -29,6 +33,8 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         var lastUsed: ClockInstant
         /// The previous actor of the same key, still draining; this one starts after it.
         var predecessor: Entry?
+        /// Kept alive by its incarnation: out of the LRU list, so never passivated or evicted.
+        var isPinned = false
         var restartTimes: [ClockInstant] = []
         var previous: Entry?
         var next: Entry?
@@ -81,6 +87,8 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
     private var spawned = 0
     private var passivated = 0
     private var evicted = 0
+    /// Entries with `isPinned` set.
+    private var pinned = 0
     private var planner: RestartPlanner
     private var sweepScheduled = false
 
@@ -111,7 +119,8 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         lock.withLock {
             KeyedMetrics(
                 live: live, liveHighWaterMark: liveHighWaterMark, cells: byCell.count,
-                waitingSenders: waitingSenders, spawned: spawned, passivated: passivated, evicted: evicted
+                waitingSenders: waitingSenders, spawned: spawned, passivated: passivated, evicted: evicted,
+                pinned: pinned
             )
         }
     }
@@ -248,6 +257,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
     /// Under `lock`: stops `entry` after it handled what it has queued; new messages for its
     /// key go to a new entry from now on.
     private func retire(_ entry: Entry) {
+        dropPin(entry)
         lru.remove(entry)
         if entries[entry.key] === entry { entries[entry.key] = nil }
         retiringByKey[entry.key] = entry
@@ -255,6 +265,46 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         retiring += 1
         entry.cell.closeForNewMessages()
         entry.cell.enqueueSystem(.stop(.drain))
+    }
+
+    // MARK: Pinning
+
+    func keepAlive(_ on: Bool, for cell: CellBase) -> Bool {
+        lock.withLock {
+            // Only a running entry can be pinned: one already retiring (idle, evicted or
+            // its supervisor stopping) drains and stops whatever it asks.
+            guard let entry = byCell[ObjectIdentifier(cell)], entry.phase == .running, let owner else { return false }
+            guard on != entry.isPinned else { return on }
+            if on {
+                entry.isPinned = true
+                pinned += 1
+                lru.remove(entry)
+            } else {
+                unpin(entry, now: owner.system.clock.now)
+                // A sender may be waiting for a slot that only this actor can free now.
+                evictForWaiters()
+            }
+            return on
+        }
+    }
+
+    /// Under `lock`: makes a pinned running entry passivatable and evictable again. Its
+    /// idle time counts from now (the unpin), so it joins the LRU list at the back, which
+    /// keeps the list in order of `lastUsed`.
+    private func unpin(_ entry: Entry, now: ClockInstant) {
+        guard entry.isPinned else { return }
+        entry.isPinned = false
+        pinned -= 1
+        entry.lastUsed = now
+        lru.append(entry)
+        scheduleSweepIfNeeded(from: now)
+    }
+
+    /// Under `lock`: forgets `entry`'s pin because it is leaving the running phase.
+    private func dropPin(_ entry: Entry) {
+        guard entry.isPinned else { return }
+        entry.isPinned = false
+        pinned -= 1
     }
 
     // MARK: Passivation
@@ -346,9 +396,13 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
             return .escalated(child: entry.cell.path, error: ExitError(reason: reason))
         case .restart:
             entry.restartTimes.append(now)
+            // A pin belongs to the incarnation that asked for it.
+            unpin(entry, now: now)
             entry.cell.noteRestart()
             _ = entry.cell.launchIncarnation(started: nil)
             if entry.phase == .retiring { entry.cell.enqueueSystem(.stop(.drain)) }
+            // Unpinned, it may be the actor a waiting sender's slot must come from.
+            evictForWaiters()
             return nil
         }
     }
@@ -360,6 +414,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         into finished: inout [(CellBase, ExitReason)],
         handOvers: inout [UnsafeContinuation<SlotWaiter.Outcome, Never>]
     ) {
+        dropPin(entry)
         lru.remove(entry)
         byCell.removeValue(forKey: ObjectIdentifier(entry.cell))
         if entries[entry.key] === entry { entries[entry.key] = nil }
@@ -391,6 +446,7 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
             waitingSenders = 0
             let ending = byCell.values.filter { $0.phase != .deferred }
             for entry in ending where entry.phase == .running {
+                dropPin(entry)
                 lru.remove(entry)
                 entry.phase = .retiring
                 retiring += 1

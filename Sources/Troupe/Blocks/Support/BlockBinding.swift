@@ -6,6 +6,8 @@
 /// from a sibling started later) finds the mailbox; messages wait there until the actor
 /// runs. The cell survives restarts, so one binding serves every incarnation.
 ///
+/// ``ChildRef`` is the public face of the same binding, for any actor placed by a spec.
+///
 /// # Concurrency contract
 /// `bind` and `ref` may be called from any thread. Placing one façade's spec twice
 /// rebinds the façade to the newer place (the first place keeps running, unreachable
@@ -53,7 +55,7 @@ final class BlockBinding<Message: Sendable>: @unchecked Sendable {
         mailbox: MailboxConfiguration,
         restart: RestartType,
         shutdown: ShutdownPolicy = .defaultForActors,
-        _ factory: @escaping @Sendable () -> B
+        _ factory: @escaping @Sendable () throws -> B
     ) throws(ConfigurationError) -> ChildSpec where B.Message == Message {
         try ChildSpec(name: name, restart: restart, shutdown: shutdown, kind: .actor { [self] system, parent, path, spec in
             let cell = BehaviorCell<B>(

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import Troupe
 import TroupeTesting
@@ -48,9 +49,47 @@ import TroupeTesting
         }
     }
 
-    private func startBus(clock: ManualClock = ManualClock()) async throws -> (ActorSystem, EventBus<String, Int>) {
+    /// A sink holding at most `capacity` events (it refuses, and counts, the rest). With a
+    /// gate, its first offer holds the bus actor's thread until the gate opens.
+    final class TestSink: EventSink {
+        struct State {
+            var taken: [Int] = []
+            var refused = 0
+            var offers = 0
+        }
+
+        let capacity: Int
+        let gate: BlockingGate?
+        private let state = Mutex(State())
+
+        init(capacity: Int = .max, gate: BlockingGate? = nil) {
+            self.capacity = capacity
+            self.gate = gate
+        }
+
+        func offer(_ event: Int) -> Bool {
+            let first = state.withLock { state in
+                state.offers += 1
+                return state.offers == 1
+            }
+            if first, let gate { gate.block() }
+            return state.withLock { state in
+                guard state.taken.count < capacity else {
+                    state.refused += 1
+                    return false
+                }
+                state.taken.append(event)
+                return true
+            }
+        }
+
+        var taken: [Int] { state.withLock { $0.taken } }
+        var refused: Int { state.withLock { $0.refused } }
+    }
+
+    private func startBus(clock: ManualClock = ManualClock(), mailbox: MailboxConfiguration = .buildingBlockDefault) async throws -> (ActorSystem, EventBus<String, Int>) {
         let system = try ActorSystem.forTesting(clock: clock)
-        let bus = EventBus<String, Int>()
+        let bus = EventBus<String, Int>(mailbox: mailbox)
         try await system.start(.supervisor("services", SupervisorSpec(children: [bus.childSpec("bus")])))
         return (system, bus)
     }
@@ -287,6 +326,162 @@ import TroupeTesting
         #expect(try await bus.metrics().unsubscribed == 1)
         await system.shutdown()
         try seen.expectNoPendingEvents()
+    }
+
+    // MARK: Sinks
+
+    @Test func aSinkIsOfferedItsTopicsEventsInPublicationOrderAndNoOthers() async throws {
+        let (system, bus) = try await startBus()
+        let (red, blue) = (TestSink(), TestSink())
+        let redSubscription = try await bus.subscribe(sink: red, to: "red")
+        try await bus.subscribe(sink: blue, to: "blue")
+        #expect(redSubscription.subscriber == ActorPath("/root/services/bus"), "a sink subscription names the bus actor")
+        let events = 500
+        for value in 0..<events {
+            // Both ways of publishing, interleaved: one publisher, one order.
+            if value.isMultiple(of: 2) {
+                #expect(bus.tryPublish(value, to: "red") == PublishReport(queued: 1))
+            } else {
+                #expect(await bus.publish(value, to: "red") == PublishReport(queued: 1))
+            }
+            bus.tryPublish(-value, to: "blue")
+        }
+        #expect(bus.tryPublish(1, to: "green") == PublishReport(), "no subscriber, nothing handed to the bus")
+        try await eventually("both sinks have every event") { red.taken.count == events && blue.taken.count == events }
+        #expect(red.taken == Array(0..<events))
+        #expect(blue.taken == (0..<events).map { -$0 })
+        let metrics = try await bus.metrics()
+        #expect(metrics.sinkSubscriptions == 2)
+        #expect(metrics.sinkDeliveries == 2 * events)
+        #expect(metrics.sinkRefusals == 0)
+        #expect(metrics.sinkEventsDropped == 0)
+        #expect(metrics.subscribers.isEmpty, "no forwarder actor for a sink")
+        #expect(!system.tree().contains("subscriber-"))
+        await system.shutdown()
+    }
+
+    @Test func onceUnsubscribeReturnsASinkIsOfferedNothingMore() async throws {
+        let (system, bus) = try await startBus()
+        let (leaving, staying, elsewhere) = (TestSink(), TestSink(), TestSink())
+        let leavingSubscription = try await bus.subscribe(sink: leaving, to: "t")
+        let stayingSubscription = try await bus.subscribe(sink: staying, to: "t")
+        let elsewhereSubscription = try await bus.subscribe(sink: elsewhere, to: "u")
+        for value in 1...100 { bus.tryPublish(value, to: "t") }
+        #expect(try await bus.unsubscribe(leavingSubscription))
+        #expect(try await bus.unsubscribe(leavingSubscription) == false)
+        #expect(bus.tryPublish(101, to: "t") == PublishReport(queued: 1), "only the staying sink")
+        // The bus offers in mailbox order: once 101 reached the staying sink, it would have
+        // reached the leaving one.
+        try await eventually("101 is delivered") { staying.taken.last == 101 }
+        #expect(leaving.taken == Array(1...100), "everything published before, nothing after")
+
+        // Several at once, in one message; one of them has already ended.
+        #expect(try await bus.unsubscribe([leavingSubscription, stayingSubscription, elsewhereSubscription]) == 2)
+        #expect(try await bus.unsubscribe([BusSubscription<String>]()) == 0)
+        #expect(bus.tryPublish(102, to: "t") == PublishReport())
+        #expect(bus.tryPublish(102, to: "u") == PublishReport())
+        let metrics = try await bus.metrics()
+        #expect(metrics.sinkSubscriptions == 0)
+        #expect(metrics.unsubscribed == 3)
+        #expect(staying.taken == Array(1...101))
+        #expect(elsewhere.taken.isEmpty)
+        await system.shutdown()
+    }
+
+    @Test func aFullSinkRefusesCountedAndDelaysNoOtherSink() async throws {
+        let (system, bus) = try await startBus()
+        let (full, open) = (TestSink(capacity: 2), TestSink())
+        // The full sink comes first in the topic's order.
+        try await bus.subscribe(sink: full, to: "t")
+        try await bus.subscribe(sink: open, to: "t")
+        for value in 0..<10 {
+            #expect(bus.tryPublish(value, to: "t") == PublishReport(queued: 2))
+        }
+        try await eventually("the open sink has everything") { open.taken.count == 10 }
+        #expect(open.taken == Array(0..<10))
+        #expect(full.taken == [0, 1])
+        #expect(full.refused == 8)
+        let metrics = try await bus.metrics()
+        #expect(metrics.sinkRefusals == 8)
+        #expect(metrics.sinkDeliveries == 12)
+        await system.shutdown()
+    }
+
+    /// The bus actor's thread is held inside a sink's offer (as a sink must never do), so
+    /// its mailbox (capacity 4) fills: further events for sinks are dropped and counted,
+    /// publishers never wait, and the actor subscriber of the same topic still gets every
+    /// event.
+    @Test func aFullBusMailboxDropsEventsForSinksWithoutMakingPublishersWait() async throws {
+        let (system, bus) = try await startBus(mailbox: mailbox(4))
+        let gate = BlockingGate()
+        let held = TestSink(gate: gate)
+        let actorEvents = TestProbe<Int>()
+        try await bus.subscribe(sink: held, to: "t")
+        try await bus.subscribe(try await actorEvents.ref(in: system), to: "t", queue: SubscriberQueue(capacity: 64, overflow: .dropNewest))
+        #expect(bus.tryPublish(0, to: "t") == PublishReport(queued: 2))
+        try await gate.waitForArrivals(1)
+        for value in 1...4 {
+            #expect(bus.tryPublish(value, to: "t") == PublishReport(queued: 2))
+        }
+        #expect(bus.tryPublish(5, to: "t") == PublishReport(queued: 1, dropped: 1))
+        #expect(await bus.publish(6, to: "t") == PublishReport(queued: 1, dropped: 1), "publish does not wait for room either")
+        let busActor = try #require(system.lookup(ActorPath("/root/services/bus")!, as: EventBusMessage<String, Int>.self))
+        #expect(busActor.metrics.mailboxDepth == 4)
+        // Checked after the gate opens: a job the bus actor's thread had queued for itself
+        // before it was held (the forwarder's, say) waits for that thread.
+        gate.open()
+        try await actorEvents.expect(sequence: Array(0...6))
+        try await eventually("the queued events are offered") { held.taken.count == 5 }
+        #expect(held.taken == Array(0...4))
+        let metrics = try await bus.metrics()
+        #expect(metrics.sinkEventsDropped == 2)
+        #expect(metrics.sinkDeliveries == 5)
+        #expect(metrics.busMailboxHighWaterMark == 4)
+        #expect(metrics.busMailboxDepth == 0)
+        #expect(!gate.timedOut)
+        await system.shutdown()
+    }
+
+    @Test func aHundredSinksOnOneTopicEachGetEveryEventInOrder() async throws {
+        let (system, bus) = try await startBus()
+        let sinks = (0..<100).map { _ in TestSink() }
+        for sink in sinks { try await bus.subscribe(sink: sink, to: "t") }
+        // At most the bus mailbox's capacity (1,024), so none can be dropped even if the
+        // bus actor had not started to drain.
+        let events = 1_000
+        for value in 0..<events {
+            #expect(bus.tryPublish(value, to: "t") == PublishReport(queued: 100))
+        }
+        try await eventually("every sink has every event") { sinks.allSatisfy { $0.taken.count == events } }
+        #expect(sinks.allSatisfy { $0.taken == Array(0..<events) })
+        let metrics = try await bus.metrics()
+        #expect(metrics.sinkSubscriptions == 100)
+        #expect(metrics.sinkDeliveries == 100 * events)
+        #expect(metrics.sinkEventsDropped == 0)
+        #expect(metrics.busMailboxHighWaterMark <= 1_024)
+        await system.shutdown()
+    }
+
+    @Test func aRestartOfTheBusActorEndsSinkSubscriptions() async throws {
+        let (system, bus) = try await startBus()
+        let before = TestSink()
+        let subscription = try await bus.subscribe(sink: before, to: "t")
+        bus.tryPublish(1, to: "t")
+        try await eventually("1 is delivered") { before.taken == [1] }
+        #expect(system.injectFault(at: ActorPath("/root/services/bus")!))
+        // The message that fails; its reply channel is dropped with the incarnation.
+        _ = try? await bus.metrics()
+        let metrics = try await bus.metrics()
+        #expect(metrics.sinkSubscriptions == 0)
+        #expect(bus.tryPublish(2, to: "t") == PublishReport(), "publishers no longer see the sink")
+        #expect(try await bus.unsubscribe(subscription) == false)
+        // The new incarnation takes new sinks.
+        let after = TestSink()
+        try await bus.subscribe(sink: after, to: "t")
+        #expect(bus.tryPublish(3, to: "t") == PublishReport(queued: 1))
+        try await eventually("3 is delivered") { after.taken == [3] }
+        #expect(before.taken == [1])
+        await system.shutdown()
     }
 
     @Test func invalidQueuesAreConfigurationErrors() {

@@ -3,21 +3,58 @@
 ///
 /// Each topic's routes are an immutable array replaced whole on every change, so a
 /// publisher holds the lock only to copy a reference, and publishing to many subscribers
-/// never waits for the bus actor.
-// Unchecked Sendable: `table` is only read and written while `lock` is held; its routes are `Sendable`.
+/// never waits for the bus actor. Next to them, the number of sinks subscribed to the
+/// topic: a publisher hands an event to the bus actor (for its sinks) only if there are any.
+// Unchecked Sendable: `table` and `sinkEventsDropped` are only read and written while
+// `lock` is held; routes are `Sendable`.
 final class BusRoutes<Topic: Hashable & Sendable, Event: Sendable>: @unchecked Sendable {
-    private let lock = Lock()
-    private var table: [Topic: [BusRoute<Event>]] = [:]
+    /// What publishers need to know about one topic.
+    struct Entry {
+        /// The actor subscriptions, in subscription order.
+        var routes: [BusRoute<Event>] = []
+        /// Sink subscriptions (their sinks live in the bus actor's state).
+        var sinks = 0
 
-    func routes(for topic: Topic) -> [BusRoute<Event>] {
-        lock.withLock { table[topic] ?? [] }
+        var isEmpty: Bool { routes.isEmpty && sinks == 0 }
+    }
+
+    private let lock = Lock()
+    private var table: [Topic: Entry] = [:]
+    /// Events for sinks refused by the bus actor's full mailbox, since the bus was made
+    /// (restarts of the bus actor do not reset it).
+    private var sinkEventsDropped = 0
+
+    func entry(for topic: Topic) -> Entry {
+        lock.withLock { table[topic] ?? Entry() }
     }
 
     func set(_ routes: [BusRoute<Event>], for topic: Topic) {
-        lock.withLock { table[topic] = routes.isEmpty ? nil : routes }
+        update(topic) { $0.routes = routes }
     }
 
+    func setSinks(_ count: Int, for topic: Topic) {
+        update(topic) { $0.sinks = count }
+    }
+
+    /// Forgets every topic (a new incarnation of the bus actor has no subscriptions); the
+    /// drop counter stays.
     func removeAll() {
         lock.withLock { table.removeAll() }
+    }
+
+    func countSinkEventDropped() {
+        lock.withLock { sinkEventsDropped += 1 }
+    }
+
+    var droppedSinkEvents: Int {
+        lock.withLock { sinkEventsDropped }
+    }
+
+    private func update(_ topic: Topic, _ change: (inout Entry) -> Void) {
+        lock.withLock {
+            var entry = table[topic] ?? Entry()
+            change(&entry)
+            table[topic] = entry.isEmpty ? nil : entry
+        }
     }
 }

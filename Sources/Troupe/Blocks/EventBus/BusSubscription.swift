@@ -1,10 +1,12 @@
 /// A subscription to an event bus topic, as returned by `subscribe`; pass it to
-/// `unsubscribe` to end it early (it also ends when the subscriber stops).
+/// `unsubscribe` to end it early (an actor's also ends when the actor stops; a sink's only
+/// on `unsubscribe` or a restart of the bus actor).
 public struct BusSubscription<Topic: Hashable & Sendable>: Sendable, Hashable {
     /// Unique within its bus.
     public let id: UInt64
     /// The topic subscribed to.
     public let topic: Topic
-    /// The subscribing actor.
+    /// The subscribing actor; for a sink subscription (a sink is no actor), the bus
+    /// actor's own path.
     public let subscriber: ActorPath
 }

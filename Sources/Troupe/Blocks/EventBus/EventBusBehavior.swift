@@ -1,7 +1,13 @@
 /// What an event bus's actor is asked.
 enum EventBusMessage<Topic: Hashable & Sendable, Event: Sendable>: Sendable {
     case subscribe(SubscribeRequest<Topic, Event>, ReplyTo<BusSubscription<Topic>>)
+    /// Subscribes a sink: `offer` is its ``EventSink/offer(_:)``.
+    case subscribeSink(topic: Topic, offer: @Sendable (Event) -> Bool, ReplyTo<BusSubscription<Topic>>)
     case unsubscribe(id: UInt64, ReplyTo<Bool>)
+    /// Ends the subscriptions among `ids` that are live; replies how many there were.
+    case unsubscribeAll(ids: [UInt64], ReplyTo<Int>)
+    /// An event for the sinks of its topic, handed over by a publisher with `trySend`.
+    case sinkEvent(Topic, Event)
     /// A publisher found the subscription's queue full under the `disconnect` policy
     /// (delivered on the system lane: at most one per subscription).
     case disconnect(id: UInt64)
@@ -25,13 +31,17 @@ struct SubscribeRequest<Topic: Hashable & Sendable, Event: Sendable>: Sendable {
 }
 
 /// The actor behind an ``EventBus``: owns the subscriptions, spawns one forwarder actor
-/// per subscription (its queue), watches every subscriber, and publishes the routes that
-/// publishers read. Events themselves never pass through this actor.
+/// per actor subscription (its queue), watches every subscribing actor, and publishes the
+/// routes that publishers read. Events for actors never pass through this actor; events for
+/// sinks do: it offers each to every sink of its topic, in subscription order.
 struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
     typealias Message = EventBusMessage<Topic, Event>
 
     let routes: BusRoutes<Topic, Event>
     var registry = EventBusRegistry<Topic, Event>()
+    var sinks = BusSinks<Topic, Event>()
+    var sinkDeliveries = 0
+    var sinkRefusals = 0
     var unwatchers: [ActorPath: @Sendable (ActorContext<Message>) -> Void] = [:]
     var disconnected = 0
     var subscriberStopped = 0
@@ -39,7 +49,7 @@ struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
 
     mutating func started(context: ActorContext<Message>) async throws {
         // A new incarnation starts with no subscriptions: the previous one's forwarders
-        // were stopped with it.
+        // were stopped with it, and its sinks were in its state.
         routes.removeAll()
     }
 
@@ -47,15 +57,39 @@ struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
         switch message {
         case .subscribe(let request, let reply):
             reply.reply(try subscribe(request, context))
+        case .subscribeSink(let topic, let offer, let reply):
+            let id = registry.nextID()
+            routes.setSinks(sinks.add(BusSinks.Sink(id: id, offer: offer), topic: topic), for: topic)
+            // A sink is no actor: the subscription names the bus actor.
+            reply.reply(BusSubscription(id: id, topic: topic, subscriber: context.path))
         case .unsubscribe(let id, let reply):
-            let removed = end(id, context)
-            if removed { unsubscribed += 1 }
-            reply.reply(removed)
+            let removed = unsubscribe([id], context)
+            reply.reply(removed == 1)
+        case .unsubscribeAll(let ids, let reply):
+            reply.reply(unsubscribe(ids, context))
+        case .sinkEvent(let topic, let event):
+            for sink in sinks.sinks(for: topic) {
+                if sink.offer(event) { sinkDeliveries += 1 } else { sinkRefusals += 1 }
+            }
         case .disconnect(let id):
             if end(id, context) { disconnected += 1 }
         case .metrics(let reply):
-            reply.reply(metrics)
+            reply.reply(metrics(context))
         }
+    }
+
+    /// Ends the live subscriptions among `ids`, sinks and actors alike; returns how many.
+    private mutating func unsubscribe(_ ids: [UInt64], _ context: ActorContext<Message>) -> Int {
+        let (sinksRemoved, left) = sinks.remove(ids)
+        for (topic, count) in left {
+            routes.setSinks(count, for: topic)
+        }
+        var removed = sinksRemoved
+        for id in ids where end(id, context) {
+            removed += 1
+        }
+        unsubscribed += removed
+        return removed
     }
 
     mutating func receiveSignal(_ signal: Signal, context: ActorContext<Message>) async throws {
@@ -103,8 +137,15 @@ struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
         return true
     }
 
-    private var metrics: EventBusMetrics {
+    private func metrics(_ context: ActorContext<Message>) -> EventBusMetrics {
+        let bus = context.ref.metrics
         var metrics = EventBusMetrics()
+        metrics.sinkSubscriptions = sinks.count
+        metrics.sinkDeliveries = sinkDeliveries
+        metrics.sinkRefusals = sinkRefusals
+        metrics.sinkEventsDropped = routes.droppedSinkEvents
+        metrics.busMailboxDepth = bus.mailboxDepth
+        metrics.busMailboxHighWaterMark = bus.highWaterMark
         metrics.disconnected = disconnected
         metrics.subscriberStopped = subscriberStopped
         metrics.unsubscribed = unsubscribed

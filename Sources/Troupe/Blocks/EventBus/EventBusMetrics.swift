@@ -1,4 +1,9 @@
-/// A snapshot of an event bus: each subscription's queue, and what ended subscriptions.
+/// A snapshot of an event bus: each actor subscription's queue, the sinks' counters, the
+/// bus actor's mailbox, and what ended subscriptions.
+///
+/// Counters are those of the bus actor's current incarnation (a restart, which ends every
+/// subscription, starts them from zero), except ``sinkEventsDropped``, counted since the
+/// bus was made.
 public struct EventBusMetrics: Sendable, Hashable {
     /// One subscription's queue.
     public struct Subscriber: Sendable, Hashable {
@@ -21,10 +26,24 @@ public struct EventBusMetrics: Sendable, Hashable {
         public let forwarded: Int
     }
 
-    /// Live subscriptions, in subscription order.
+    /// Live actor subscriptions, in subscription order.
     public var subscribers: [Subscriber] = []
+    /// Live sink subscriptions.
+    public var sinkSubscriptions = 0
+    /// Events a sink took (each sink that took an event counts once).
+    public var sinkDeliveries = 0
+    /// Events a full sink refused (``EventSink/offer(_:)`` returned false): dropped for
+    /// that sink.
+    public var sinkRefusals = 0
+    /// Events for sinks that the bus actor's full mailbox refused, each dropped for every
+    /// sink of its topic (counted once per event).
+    public var sinkEventsDropped = 0
+    /// Messages in the bus actor's mailbox now (subscription requests and events waiting
+    /// to be offered to sinks), and the most ever (at most its capacity).
+    public var busMailboxDepth = 0
+    public var busMailboxHighWaterMark = 0
     /// Subscriptions ended by the `disconnect` policy, by the subscriber's stop (death
-    /// watch), and by `unsubscribe`.
+    /// watch), and by `unsubscribe` (sink subscriptions included).
     public var disconnected = 0
     public var subscriberStopped = 0
     public var unsubscribed = 0

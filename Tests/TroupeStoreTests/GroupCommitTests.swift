@@ -133,7 +133,7 @@ struct GroupCommitTests {
         }
     }
 
-    @Test("one write more than maxPending fails at once with a timeout", arguments: [DriverKind.sqlite])
+    @Test("one write more than maxPending fails at once as overloaded, not a timeout", arguments: [DriverKind.sqlite])
     func pendingBoundAtTheEdge(_ kind: DriverKind) async throws {
         try await withWriter(kind, options: try WriterOptions(maxPending: 2, maxGroupSize: 2)) { fixture, writer in
             let gate = BlockingGate()
@@ -143,7 +143,9 @@ struct GroupCommitTests {
             async let b = writer.insert(Self.addUser, ["b", "h", false, 0])
             try await poll("two writes pending", { try await writer.metrics() }, until: { $0.pending == 2 })
             let refused = await #expect(throws: DatabaseError.self) { try await writer.insert(Self.addUser, ["c", "h", false, 0]) }
-            #expect(refused?.kind == .timeout)
+            #expect(refused?.kind == .overloaded)
+            #expect(refused?.isRetryable == false)
+            #expect(refused?.reason.contains("2 writes are already waiting") == true)
             gate.open()
             try await held
             _ = try await (a, b)

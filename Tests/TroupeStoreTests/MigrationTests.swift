@@ -22,6 +22,40 @@ struct MigrationTests {
         }
     }
 
+    @Test("the backend's schema is at version 2, its migrations numbered in order")
+    func backendVersions() throws {
+        #expect(Migrator.backend.latestVersion == 2)
+        #expect(BackendSchema.migrations.map(\.name) == ["initial schema", "progression state seed and tree changes"])
+        // The throwing initializer accepts them: numbered 1, 2 in order.
+        #expect(try Migrator(BackendSchema.migrations).latestVersion == 2)
+    }
+
+    @Test("version 1 → 2 keeps a state row already there and lets two nodes share a sort_order", arguments: DriverKind.allCases)
+    func upgradeFromVersion1(_ kind: DriverKind) throws {
+        try TestDatabase.with(kind) { connection, _ in
+            let released = try Migrator(Array(BackendSchema.migrations.prefix(1)))
+            #expect(try released.migrate(connection).applied == [1])
+            #expect(try connection.queryFirst("SELECT COUNT(*) FROM progression_state")?.decode(Int.self, at: 0) == 0, "version 1 seeds nothing")
+            try connection.execute("INSERT INTO progression_state (id, banked_points, updated_at) VALUES (1, $1, $2)", [7, 9])
+            try connection.execute("INSERT INTO progression_nodes (id, title, sort_order) VALUES ('a', 'A', 0)")
+            // Version 1's uniqueness of sort_order.
+            let duplicate = #expect(throws: DatabaseError.self) {
+                try connection.execute("INSERT INTO progression_nodes (id, title, sort_order) VALUES ('b', 'B', 0)")
+            }
+            #expect(duplicate?.kind == .uniqueViolation(constraint: "progression_nodes_sort_order_key"))
+
+            let report = try Migrator.backend.migrate(connection)
+            #expect(report == MigrationReport(previousVersion: 1, currentVersion: 2, applied: [2]))
+            let state = try connection.query("SELECT banked_points, updated_at FROM progression_state")
+            #expect(state.count == 1)
+            #expect(try state.first?.decode(Int64.self, at: 0) == 7)
+            #expect(try state.first?.decode(Int64.self, at: 1) == 9)
+            // Renumbering a reordered tree passes through duplicate positions.
+            #expect(try connection.execute("INSERT INTO progression_nodes (id, title, sort_order) VALUES ('b', 'B', 0)") == 1)
+            #expect(try Migrator.backend.migrate(connection).isNoOp)
+        }
+    }
+
     @Test("a database newer than the binary is refused, and left alone", arguments: DriverKind.allCases)
     func newerDatabaseIsRefused(_ kind: DriverKind) throws {
         try TestDatabase.with(kind) { connection, _ in

@@ -74,7 +74,7 @@ struct PoolTests {
         }
     }
 
-    @Test("one request more than maxWaiters fails at once with a timeout; the others are served", arguments: DriverKind.allCases)
+    @Test("one request more than maxWaiters fails at once as overloaded (not a timeout, not retried, not a breaker failure); the others are served", arguments: DriverKind.allCases)
     func waitQueueBoundAtTheEdge(_ kind: DriverKind) async throws {
         let options = try PoolOptions(minConnections: 0, maxConnections: 1, maxWaiters: 2)
         try await PoolFixture.with(kind, options: options) { fixture in
@@ -86,7 +86,8 @@ struct PoolTests {
             async let second = pool.query("SELECT 2", idempotent: true)
             try await fixture.metrics(when: "two waiting") { $0.waiting == 2 }
             let refused = await #expect(throws: DatabaseError.self) { try await pool.query("SELECT 3") }
-            #expect(refused?.kind == .timeout)
+            #expect(refused?.kind == .overloaded)
+            #expect(refused?.isRetryable == false)
             #expect(refused?.reason.contains("2 requests are already waiting") == true)
             gate.open()
             try await holder
@@ -94,6 +95,11 @@ struct PoolTests {
             #expect(try await second.first?.decode(Int.self, at: 0) == 2)
             let metrics = try await pool.metrics()
             #expect(metrics.queueFull == 1)
+            #expect(metrics.errors.overloaded == 1)
+            #expect(metrics.errors.timeout == 0)
+            #expect(metrics.retries == 0)
+            #expect(metrics.breaker.failures == 0)
+            #expect(metrics.breaker.consecutiveFailures == 0)
             #expect(metrics.peakWaiting == 2)
         }
     }

@@ -8,7 +8,8 @@ import Troupe
 /// | kind                 | typical cause                                   | retry?  |
 /// | -------------------- | ----------------------------------------------- | ------- |
 /// | `uniqueViolation`    | a row with the same key exists                  | no      |
-/// | `timeout`            | statement or lock timeout, interrupted          | no      |
+/// | `timeout`            | statement or lock timeout, interrupted, a deadline passed | no |
+/// | `overloaded`         | refused before it ran: a queue was full         | no (later, or shed load) |
 /// | `unavailable`        | cannot connect, server down, disk full/unreadable | no (the pool's breaker decides) |
 /// | `transient`          | SQLITE_BUSY/LOCKED, PostgreSQL 40001/40P01, lost connection | yes |
 /// | `incompatibleSchema` | the database's schema is newer than this binary | no      |
@@ -25,8 +26,14 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
         /// reported identically by both drivers (SQLite's is resolved from the columns; a
         /// primary key is `<table>_pkey`, as PostgreSQL names it).
         case uniqueViolation(constraint: String)
-        /// A statement or lock timeout expired, or the statement was interrupted.
+        /// A statement or lock timeout expired, the statement was interrupted, or a request's
+        /// deadline passed while it waited (then it did not run).
         case timeout
+        /// The request was refused before it ran: a queue was full (the pool's
+        /// ``PoolOptions/maxWaiters``, the writer's ``WriterOptions/maxPending``, or an
+        /// actor's mailbox). Nothing ran, so nothing took effect. Not retried by the pool and
+        /// not counted against its circuit breaker: it is load, not the database's health.
+        case overloaded
         /// The database cannot be reached or used at all right now.
         case unavailable
         /// A conflict with concurrent work, or a lost (and re-established) connection.
@@ -71,6 +78,7 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
         switch kind {
         case .uniqueViolation: "unique violation"
         case .timeout: "timeout"
+        case .overloaded: "overloaded"
         case .unavailable: "unavailable"
         case .transient: "transient"
         case .incompatibleSchema: "incompatible schema"
@@ -94,6 +102,8 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
             "A row with the same \(constraint) already exists: use another value, or treat it as already done."
         case .timeout:
             "The statement did not finish in time and did not take effect: look for long transactions holding locks, or raise the timeout."
+        case .overloaded:
+            "The request was refused before it ran (a queue was full) and took no effect: retry later, shed load, or raise the bound named in the reason."
         case .unavailable:
             "Check that the database is running and reachable with the configured URL or path, that the disk is not full, and that the files are readable and writable."
         case .transient:

@@ -20,7 +20,7 @@ public import Troupe
 ///
 /// # Bounds
 /// At most ``WriterOptions/maxPending`` writes wait (one more fails at once with
-/// `timeout`), at most ``WriterOptions/maxGroupSize`` share a transaction, one group is in
+/// `overloaded` and never runs), at most ``WriterOptions/maxGroupSize`` share a transaction, one group is in
 /// flight at a time, and each group waits at most ``WriterOptions/timeout`` for a pool
 /// connection. Groups go through the ``DatabasePool``, so its breaker and retries apply:
 /// a group that fails `transient` is retried whole.
@@ -63,7 +63,8 @@ public final class GroupCommitWriter: BuildingBlock {
     ///
     /// - Throws: what `body` threw (its savepoint rolled back, the group unaffected), or the
     ///   group's failure (`transient` after the pool's retries, `unavailable`, a failed
-    ///   commit), or `timeout` when the writer is full.
+    ///   commit), or `overloaded` when the writer is full (the write did not run), or the
+    ///   pool's `overloaded` when the group was refused by the pool (none of it ran).
     public func write<Value: Sendable>(
         _ body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
     ) async throws(DatabaseError) -> Value {
@@ -90,7 +91,7 @@ public final class GroupCommitWriter: BuildingBlock {
             return reply
         case .full, .dropped, .timedOut:
             throw DatabaseError(
-                .timeout, reason: "the group-commit writer's mailbox is full (\(options.mailboxCapacity))",
+                .overloaded, reason: "the group-commit writer's mailbox is full (\(options.mailboxCapacity))",
                 remedy: "The database cannot keep up: the write did not run. Retry later or shed load."
             )
         case .stopped, .cancelled:
@@ -123,7 +124,12 @@ public final class GroupCommitWriter: BuildingBlock {
         do {
             return try await target.ref.ask { .metrics($0) }
         } catch {
-            throw DatabaseError(.timeout, reason: "the group-commit writer did not answer: \(error)", remedy: "Look at its mailbox depth and metrics.")
+            switch error {
+            case .mailboxFull, .dropped:
+                throw DatabaseError(.overloaded, reason: "the group-commit writer did not take the request: \(error)", remedy: "Its mailbox is full: retry later, or look at its mailbox depth.")
+            default:
+                throw DatabaseError(.timeout, reason: "the group-commit writer did not answer: \(error)", remedy: "Look at its mailbox depth and metrics.")
+            }
         }
     }
 }

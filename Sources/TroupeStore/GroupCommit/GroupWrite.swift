@@ -85,7 +85,7 @@ final class PendingWrite<Value: Sendable>: GroupWrite, @unchecked Sendable {
     private static func isGroupFailure(_ error: DatabaseError) -> Bool {
         switch error.kind {
         case .transient, .unavailable: true
-        case .uniqueViolation, .timeout, .incompatibleSchema, .other: false
+        case .uniqueViolation, .timeout, .overloaded, .incompatibleSchema, .other: false
         }
     }
 }

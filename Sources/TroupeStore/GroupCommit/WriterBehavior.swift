@@ -58,7 +58,7 @@ struct WriterBehavior: Behavior {
                 metrics.failedWrites += 1
                 write.fail(
                     DatabaseError(
-                        .timeout, reason: "\(options.maxPending) writes are already waiting for the group-commit writer",
+                        .overloaded, reason: "\(options.maxPending) writes are already waiting for the group-commit writer",
                         remedy: "The database cannot keep up: the write did not run. Retry later or shed load."
                     )
                 )

@@ -4,7 +4,7 @@ public import Troupe
 ///
 /// | setting | default | what it bounds |
 /// | --- | --- | --- |
-/// | `maxPending` | 10,000 | writes waiting for the next group; one more fails at once (`timeout`) |
+/// | `maxPending` | 10,000 | writes waiting for the next group; one more fails at once (`overloaded`) |
 /// | `maxGroupSize` | 256 | writes in one transaction |
 /// | `timeout` | 5 s | how long a group may wait for a pool connection (and retry) |
 /// | `maxGroupsInFlight` | 1 | groups committing at once, each on its own connection |

@@ -29,8 +29,9 @@ public import Troupe
 /// # Deadlines
 /// Each request has a deadline (`timeout`, default ``PoolOptions/defaultTimeout``): if no
 /// connection comes free before it, the request fails with `timeout` and never runs. A
-/// request arriving while ``PoolOptions/maxWaiters`` already wait fails at once the same
-/// way. Once a job runs, the database's own limits bound it (busy timeout,
+/// request arriving while ``PoolOptions/maxWaiters`` already wait (or while the actor's
+/// mailbox is full) fails at once with `overloaded` and never runs: neither counts against
+/// the breaker, and neither is retried. Once a job runs, the database's own limits bound it (busy timeout,
 /// `statement_timeout`, 30 s by default).
 ///
 /// # Retries
@@ -217,7 +218,7 @@ public final class DatabasePool: BuildingBlock {
         case .full, .dropped, .timedOut:
             // More requests in flight than the pool can hold running and waiting.
             throw DatabaseError(
-                .timeout, reason: "the connection pool is over its bounds (\(options.maxConnections) connections, \(options.maxWaiters) waiters)",
+                .overloaded, reason: "the connection pool is over its bounds (\(options.maxConnections) connections, \(options.maxWaiters) waiters)",
                 remedy: "The pool is saturated and did not run the request: retry later, shed load, or raise maxConnections/maxWaiters."
             )
         case .stopped, .cancelled:
@@ -243,6 +244,8 @@ public final class DatabasePool: BuildingBlock {
     private static func unreachable(_ error: AskError) -> DatabaseError {
         switch error {
         case .stopped: stoppedError
+        case .mailboxFull, .dropped:
+            DatabaseError(.overloaded, reason: "the connection pool did not take the request: \(error)", remedy: "The pool's mailbox is full: retry later, or look at its mailbox depth and metrics.")
         default: DatabaseError(.timeout, reason: "the connection pool did not answer: \(error)", remedy: "The pool is overloaded or stuck: look at its mailbox depth and metrics.")
         }
     }

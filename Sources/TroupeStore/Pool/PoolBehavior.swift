@@ -25,7 +25,8 @@ import Troupe
 /// attempt asks it for a permit and reports its outcome. `unavailable` (unreachable) and
 /// `timeout` from a statement that ran (statement or lock timeout: a hung database) count
 /// as failures; any other outcome proves the database answers. A request that never got a
-/// connection before its deadline is not counted: that is the pool's saturation, not the
+/// connection before its deadline, or that was refused because ``PoolOptions/maxWaiters``
+/// were waiting (`overloaded`), is not counted: that is the pool's saturation, not the
 /// database's health. `closed ──N failures──▶ open
 /// ──openDuration──▶ half-open`: the next request is the probe; its success closes the
 /// circuit, its failure opens it again. While open, requests fail at once with
@@ -394,6 +395,8 @@ struct PoolBehavior: Behavior {
         case .failed(let error) where error.kind == .unavailable || error.kind == .timeout:
             // A statement that ran out of time (statement or lock timeout) is what a hung
             // database looks like: it accepts connections but does not finish the work.
+            // (`overloaded` never counts: it is load, not the database's health. The pool's
+            // own refusals never reach here, as they never got a permit or a connection.)
             lastFailure = error
             outcome = .failure
         case .abandoned:
@@ -446,7 +449,7 @@ struct PoolBehavior: Behavior {
 
     private func queueFullError() -> DatabaseError {
         DatabaseError(
-            .timeout,
+            .overloaded,
             reason: "all \(options.maxConnections) connections are busy and \(options.maxWaiters) requests are already waiting",
             remedy: "The pool is saturated and did not run the request: retry later, shed load, or raise maxConnections/maxWaiters."
         )

@@ -27,7 +27,7 @@ public struct PoolMetrics: Sendable, Hashable {
     public var errors = ErrorCounts()
     /// Requests whose deadline passed while they waited (counted in `errors.timeout`).
     public var deadlineExpired = 0
-    /// Requests refused because `maxWaiters` were already waiting (in `errors.timeout`).
+    /// Requests refused because `maxWaiters` were already waiting (in `errors.overloaded`).
     public var queueFull = 0
     /// Requests failed fast because the breaker was open, or failed when it opened while
     /// they waited (in `errors.unavailable`).

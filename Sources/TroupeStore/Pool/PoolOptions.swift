@@ -7,7 +7,7 @@ public import Troupe
 /// | --- | --- | --- |
 /// | `minConnections` | 1 | connections kept open even when idle (opened at start) |
 /// | `maxConnections` | 8 | connections (each with its own thread) at once |
-/// | `maxWaiters` | 1,000 | requests waiting for a connection; one more fails at once (`timeout`) |
+/// | `maxWaiters` | 1,000 | requests waiting for a connection; one more fails at once (`overloaded`) |
 /// | `defaultTimeout` | 5 s | how long a request may wait for a connection (and retry) |
 /// | `idleTimeout` | 60 s | how long a connection above the minimum stays open unused |
 /// | `retry` | 4 attempts, 10 ms → 1 s | retries of transient failures, where safe |

@@ -25,6 +25,12 @@ extension BackendSchema {
     /// | VOTE                             | votes primary key (upsert)                     |
     /// | tally                            | votes_session_id_node_id_idx                   |
     /// | close voting                     | voting_sessions primary key                    |
+    /// | sync: catalog nodes              | whole table (small, once per start)            |
+    /// | sync: upsert node / move kept    | progression_nodes primary key                  |
+    /// | sync: upsert level               | progression_levels primary key                 |
+    /// | sync: clear prerequisites        | whole table (small, replaced at start)         |
+    /// | sync: delete unreferenced level  | progression_levels, progression_unlocks_node_id_level_key, progression_progress primary key, engagement_ledger_target_user_idx, progression_state primary key; SQLite's foreign-key check: progression_state_target_idx |
+    /// | sync: delete unreferenced node   | progression_nodes and progression_levels primary keys, voting_candidates_node_id_idx, voting_sessions_winner_node_id_idx; SQLite's foreign-key check: progression_prerequisites_requires_node_id_idx |
     public static let plannedQueries: [SchemaQuery] = [
         SchemaQuery("user by name", "SELECT id, password_hash, is_admin FROM users WHERE name = $1", ["alice"]),
         SchemaQuery("user by id", "SELECT name, is_admin FROM users WHERE id = $1", [1]),
@@ -87,5 +93,13 @@ extension BackendSchema {
         ),
         SchemaQuery("tally", "SELECT node_id, COUNT(*) FROM votes WHERE session_id = $1 GROUP BY node_id", [1]),
         SchemaQuery("close voting", "UPDATE voting_sessions SET closed_at = $2, winner_node_id = $3 WHERE id = $1", [1, 0, "forge"]),
+        // BackendSchema.syncCatalog, at start (the same statements it runs).
+        SchemaQuery("sync: catalog nodes", CatalogSQL.loadNodes, readsWholeTable: true),
+        SchemaQuery("sync: upsert node", CatalogSQL.upsertNode, ["forge", "Forge", 0]),
+        SchemaQuery("sync: move a kept node after the tree", CatalogSQL.moveNode, ["forge", 3]),
+        SchemaQuery("sync: upsert level", CatalogSQL.upsertLevel, ["forge", 1, 10]),
+        SchemaQuery("sync: clear prerequisites", CatalogSQL.clearPrerequisites, readsWholeTable: true),
+        SchemaQuery("sync: delete an unreferenced level", CatalogSQL.deleteUnreferencedLevel, ["forge", 1]),
+        SchemaQuery("sync: delete an unreferenced node", CatalogSQL.deleteUnreferencedNode, ["forge"]),
     ]
 }

@@ -16,8 +16,36 @@
 public enum BackendSchema {
     /// The backend's migrations, oldest first.
     public static let migrations: [Migration] = [
-        Migration(version: 1, name: "initial schema", statements: initialSchema)
+        Migration(version: 1, name: "initial schema", statements: initialSchema),
+        Migration(version: 2, name: "progression state seed and tree changes", statements: progressionStateSeedAndTreeChanges),
     ]
+
+    /// Version 2: the one `progression_state` row exists from the start (the backend only
+    /// ever updates it), and an operator's tree may change between runs
+    /// (``syncCatalog(_:on:)``):
+    /// - the UNIQUE index on `progression_nodes.sort_order` goes: renumbering a reordered
+    ///   tree row by row passes through duplicate positions. No query needs a replacement:
+    ///   only the whole-table "load tree" orders by it;
+    /// - plain indexes on the columns that reference a node or level and had none (voting
+    ///   candidates, voting winners, prerequisites' required node, the state's target): the
+    ///   sync's "is it still referenced?" checks look rows up by them, and so does SQLite's
+    ///   own foreign-key check when a node or level is deleted (without an index it scans
+    ///   the referencing table).
+    private static func progressionStateSeedAndTreeChanges(_ dialect: SQLDialect) -> [String] {
+        [
+            // Absent in every database at version 1 unless something inserted it: keep one
+            // that exists rather than fail or overwrite it.
+            """
+            INSERT INTO progression_state (id, target_node_id, target_level, banked_points, voting_session_id, updated_at) \
+            VALUES (1, NULL, NULL, 0, NULL, 0) ON CONFLICT (id) DO NOTHING
+            """,
+            "DROP INDEX progression_nodes_sort_order_key",
+            "CREATE INDEX voting_candidates_node_id_idx ON voting_candidates (node_id)",
+            "CREATE INDEX voting_sessions_winner_node_id_idx ON voting_sessions (winner_node_id)",
+            "CREATE INDEX progression_prerequisites_requires_node_id_idx ON progression_prerequisites (requires_node_id)",
+            "CREATE INDEX progression_state_target_idx ON progression_state (target_node_id, target_level)",
+        ]
+    }
 
     private static func initialSchema(_ dialect: SQLDialect) -> [String] {
         let id = dialect.identityPrimaryKey

@@ -134,6 +134,108 @@ import TroupeTesting
         await system.shutdown()
     }
 
+    // MARK: Peek (no charge)
+
+    @Test func peekNeverChangesTokensNorCountsAsAllowedOrDenied() throws {
+        var state = RateLimiterState<String>(configuration: try RateLimiterConfiguration(perKey: .perSecond(2, burst: 5)))
+        #expect(state.check("a", now: at(milliseconds: 0)).isAllowed)
+        #expect(state.check("a", now: at(milliseconds: 0)).isAllowed)
+        #expect(state.tokens(for: "a") == 3)
+        for _ in 0..<10 { #expect(state.peek("a", now: at(milliseconds: 0)) == .allowed(remaining: 2)) }
+        // Later, the answer includes the refill, but the stored bucket is not refilled.
+        #expect(state.peek("a", now: at(milliseconds: 500)) == .allowed(remaining: 3))
+        #expect(state.peek("a", cost: 5, now: at(milliseconds: 500)) == .denied(retryAfter: .milliseconds(500)))
+        #expect(state.tokens(for: "a") == 3)
+        #expect(state.metrics.allowed == 2)
+        #expect(state.metrics.denied == 0)
+        #expect(state.metrics.peeked == 12)
+        // A check at the later instant still sees exactly what a peek there saw.
+        #expect(state.check("a", now: at(milliseconds: 500)) == .allowed(remaining: 3))
+    }
+
+    @Test func peekOnAnEmptyBucketIsDeniedWithTheExactRetryAfter() throws {
+        // 3 tokens, 2 per second: one token every 500 ms.
+        var state = RateLimiterState<String>(configuration: try RateLimiterConfiguration(perKey: .perSecond(2, burst: 3)))
+        for _ in 0..<3 { #expect(state.check("a", now: at(milliseconds: 0)).isAllowed) }
+        #expect(state.peek("a", now: at(milliseconds: 0)) == .denied(retryAfter: .milliseconds(500)))
+        #expect(state.peek("a", now: at(milliseconds: 250)) == .denied(retryAfter: .milliseconds(250)))
+        #expect(state.peek("a", now: at(nanoseconds: 499_999_999)) == .denied(retryAfter: .nanoseconds(1)))
+        #expect(state.peek("a", now: at(milliseconds: 500)) == .allowed(remaining: 0))
+        #expect(state.peek("a", cost: 4, now: at(milliseconds: 500)) == .denied(retryAfter: nil), "more than the capacity: never")
+        #expect(state.tokens(for: "a") == 0)
+        // Nothing was charged: a check at 250 ms is denied exactly as before the peeks.
+        #expect(state.check("a", now: at(milliseconds: 250)) == .denied(retryAfter: .milliseconds(250)))
+    }
+
+    @Test func peekSeesTheGlobalBucketWithoutDrawingOnIt() throws {
+        var state = RateLimiterState<String>(configuration: try RateLimiterConfiguration(
+            perKey: .perSecond(1, burst: 2), global: .perSecond(1, burst: 2)
+        ))
+        let now = at(milliseconds: 0)
+        #expect(state.peek("a", now: now) == .allowed(remaining: 1))
+        #expect(state.peek("b", now: now) == .allowed(remaining: 1))
+        #expect(state.check("a", now: now).isAllowed)
+        #expect(state.check("a", now: now).isAllowed)
+        // The global bucket is empty; b's own bucket is full, so only the global one refuses.
+        #expect(state.peek("b", now: now) == .denied(retryAfter: .seconds(1)))
+        #expect(state.metrics.deniedByGlobal == 0, "peeks are not counted as denials")
+        #expect(state.check("b", now: now) == .denied(retryAfter: .seconds(1)))
+        #expect(state.metrics.deniedByGlobal == 1)
+    }
+
+    @Test func peekThenCheckChargesOnce() throws {
+        var state = RateLimiterState<String>(configuration: try RateLimiterConfiguration(perKey: .perSecond(1, burst: 3)))
+        let now = at(milliseconds: 0)
+        #expect(state.peek("a", now: now) == .allowed(remaining: 2))
+        #expect(state.check("a", now: now) == .allowed(remaining: 2), "the peek took nothing")
+        #expect(state.tokens(for: "a") == 2)
+        #expect(state.peek("a", cost: 2, now: now) == .allowed(remaining: 0))
+        #expect(state.check("a", cost: 2, now: now) == .allowed(remaining: 0))
+        #expect(state.peek("a", now: now) == .denied(retryAfter: .seconds(1)))
+        #expect(state.metrics.allowed == 2)
+        #expect(state.metrics.peeked == 3)
+    }
+
+    @Test func peekOnAnUnknownKeyIsAllowedAndStoresNothing() throws {
+        var state = RateLimiterState<String>(configuration: try RateLimiterConfiguration(perKey: .perSecond(1, burst: 3), maxKeys: 1))
+        #expect(state.check("a", now: at(milliseconds: 0)).isAllowed)
+        #expect(state.liveKeys == 1)
+        #expect(state.peek("new", now: at(milliseconds: 0)) == .allowed(remaining: 2))
+        #expect(state.peek("new", cost: 3, now: at(milliseconds: 0)) == .allowed(remaining: 0))
+        #expect(state.peek("new", cost: 4, now: at(milliseconds: 0)) == .denied(retryAfter: nil))
+        #expect(state.liveKeys == 1)
+        #expect(state.tokens(for: "new") == nil)
+        #expect(state.tokens(for: "a") == 2, "the cap of one key evicted nobody")
+        #expect(state.metrics.evicted == 0)
+        #expect(state.metrics.liveKeysHighWaterMark == 1)
+    }
+
+    @Test func peekDoesNotKeepAnIdleKeyAlive() throws {
+        var state = RateLimiterState<String>(configuration: try RateLimiterConfiguration(perKey: .perSecond(1, burst: 3), idleTimeout: .seconds(60)))
+        #expect(state.check("a", now: at(milliseconds: 0)).isAllowed)
+        #expect(state.peek("a", now: at(milliseconds: 59_999)) == .allowed(remaining: 2))
+        #expect(state.expireIdle(now: at(milliseconds: 60_000)) == 1, "only a check is a use")
+        #expect(state.liveKeys == 0)
+    }
+
+    @Test func peekThroughTheActorChargesNothing() async throws {
+        let system = try ActorSystem.forTesting()
+        let limiter = RateLimiter<String>(try RateLimiterConfiguration(perKey: .perSecond(1, burst: 2)))
+        try await system.start(limiter, name: "limiter")
+        #expect(try await limiter.peek("ann") == .allowed(remaining: 1))
+        #expect(try await limiter.check("ann") == .allowed(remaining: 1))
+        #expect(try await limiter.check("ann") == .allowed(remaining: 0))
+        // The manual clock stands still: exactly one token every second.
+        #expect(try await limiter.peek("ann") == .denied(retryAfter: .seconds(1)))
+        #expect(try await limiter.peek("bob") == .allowed(remaining: 1))
+        let metrics = try await limiter.metrics()
+        #expect(metrics.liveKeys == 1)
+        #expect(metrics.peeked == 3)
+        #expect(metrics.allowed == 2)
+        #expect(metrics.denied == 0)
+        await system.shutdown()
+    }
+
     @Test func invalidSettingsAreConfigurationErrors() throws {
         #expect(throws: ConfigurationError.self) { try TokenBucketConfiguration(capacity: 0, refill: 1, per: .seconds(1)) }
         #expect(throws: ConfigurationError.self) { try TokenBucketConfiguration(capacity: 1, refill: 0, per: .seconds(1)) }

@@ -62,6 +62,14 @@ public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
         try await ask { .check(key, cost: cost, $0) }
     }
 
+    /// What ``check(_:cost:)`` would decide for `key` now, without taking tokens or creating
+    /// a bucket (see ``RateLimiterState/peek(_:cost:now:)``). For work charged only when it
+    /// fails: peek before it, `check` after a failure. Advisory: a concurrent `check` for the
+    /// same key may take the tokens in between.
+    public nonisolated(nonsending) func peek(_ key: Key, cost: Int = 1) async throws(RateLimiterError) -> RateLimitDecision {
+        try await ask { .peek(key, cost: cost, $0) }
+    }
+
     /// Live keys and counters.
     public nonisolated(nonsending) func metrics() async throws(RateLimiterError) -> RateLimiterMetrics {
         try await ask { .metrics($0) }

@@ -1,6 +1,7 @@
 /// What a rate limiter's actor is asked.
 enum RateLimiterMessage<Key: Hashable & Sendable>: Sendable {
     case check(Key, cost: Int, ReplyTo<RateLimitDecision>)
+    case peek(Key, cost: Int, ReplyTo<RateLimitDecision>)
     case metrics(ReplyTo<RateLimiterMetrics>)
     /// The periodic sweep of idle keys.
     case sweep
@@ -19,6 +20,8 @@ struct RateLimiterBehavior<Key: Hashable & Sendable>: Behavior {
         switch message {
         case .check(let key, let cost, let reply):
             reply.reply(state.check(key, cost: cost, now: context.now))
+        case .peek(let key, let cost, let reply):
+            reply.reply(state.peek(key, cost: cost, now: context.now))
         case .metrics(let reply):
             reply.reply(state.metrics)
         case .sweep:

@@ -10,6 +10,9 @@ public struct RateLimiterMetrics: Sendable, Hashable {
     public var allowed = 0
     public var denied = 0
     public var deniedByGlobal = 0
+    /// Non-charging questions (``RateLimiterState/peek(_:cost:now:)``), whatever their
+    /// answer; not part of `allowed` or `denied`.
+    public var peeked = 0
     /// Keys forgotten after their idle timeout, and keys evicted to stay within the cap.
     public var expired = 0
     public var evicted = 0

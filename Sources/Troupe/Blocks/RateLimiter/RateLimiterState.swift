@@ -64,6 +64,39 @@ public struct RateLimiterState<Key: Hashable> {
         return decision
     }
 
+    /// What ``check(_:cost:now:)`` would decide for `key` now, without charging anything:
+    /// for a caller that charges only some outcomes (a failed login), so that it can refuse
+    /// before doing the work and charge afterwards with `check`.
+    ///
+    /// Refills a copy of the buckets: the stored ones, their last-use times (idle expiry)
+    /// and their order for eviction are left as they were, and a key without a bucket is
+    /// not given one (it would get a full bucket, so it is allowed for any cost up to the
+    /// capacity). `remaining` is what `check` would leave, so a `check` at the same instant
+    /// decides the same. Counted in ``RateLimiterMetrics/peeked`` only, never in `allowed`
+    /// or `denied`.
+    ///
+    /// A peek is advisory under concurrency: another request may take the tokens between a
+    /// peek and a `check`. An actor that alone decides for its keys sees no such race.
+    @inlinable
+    public mutating func peek(_ key: Key, cost: Int = 1, now: ClockInstant) -> RateLimitDecision {
+        counters.peeked += 1
+        let cost = max(cost, 1)
+        let perKey = configuration.perKey
+        var bucket = buckets.peek(key) ?? TokenBucket(full: perKey, at: now)
+        bucket.refill(perKey, to: now)
+        let keyWait = bucket.wait(for: cost, perKey)
+        var globalWait: Duration? = .zero
+        if let shape = configuration.global {
+            var shared = global ?? TokenBucket(full: shape, at: now)
+            shared.refill(shape, to: now)
+            globalWait = shared.wait(for: cost, shape)
+        }
+        guard let keyWait, let globalWait else { return .denied(retryAfter: nil) }
+        guard keyWait == .zero && globalWait == .zero else { return .denied(retryAfter: max(keyWait, globalWait)) }
+        bucket.take(cost, perKey)
+        return .allowed(remaining: bucket.tokens(perKey))
+    }
+
     /// Forgets every key unused for the idle timeout; returns how many.
     @inlinable
     @discardableResult

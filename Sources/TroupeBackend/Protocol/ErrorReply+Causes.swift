@@ -1,0 +1,50 @@
+import Troupe
+import TroupeStore
+
+extension ErrorReply {
+    /// The reply for a storage failure. A refusal before the work ran is `BUSY`; a passed
+    /// deadline `TIMEOUT`; a database that is down or behind an open breaker `UNAVAILABLE`.
+    static func storage(_ error: DatabaseError) -> ErrorReply {
+        switch error.kind {
+        case .overloaded: .busy("storage is overloaded; the request did not take effect")
+        case .timeout: ErrorReply(.timeout, "storage did not answer in time")
+        case .transient: .busy("storage is busy (conflicting work); the request did not take effect")
+        case .unavailable: ErrorReply(.unavailable, "storage unavailable: \(error.reason)")
+        case .uniqueViolation, .incompatibleSchema, .other: ErrorReply(.unavailable, "storage error: \(error.reason)")
+        }
+    }
+
+    /// The reply for an ask that got no answer. A full mailbox means the request never
+    /// reached the actor (`BUSY`); a passed deadline may have taken effect (`TIMEOUT`).
+    static func ask(_ error: AskError) -> ErrorReply {
+        switch error {
+        case .timedOut: ErrorReply(.timeout, "no reply within the request's deadline")
+        case .mailboxFull, .dropped: .busy("overloaded")
+        case .stopped, .noReply, .notPlaced: ErrorReply(.unavailable, "the service restarted; retry")
+        case .cancelled: ErrorReply(.timeout, "the request was cancelled")
+        case .failed(let cause): from(cause)
+        }
+    }
+
+    /// The reply for any error raised on a request's way.
+    static func from(_ error: any Error) -> ErrorReply {
+        switch error {
+        case let reply as ErrorReply: reply
+        case let database as DatabaseError: storage(database)
+        case let failure as AskError: ask(failure)
+        case let kdf as BlockingPoolError: blockingPool(kdf)
+        case is CancellationError: ErrorReply(.timeout, "the request was cancelled")
+        default: ErrorReply(.unavailable, "internal error: \(error)")
+        }
+    }
+
+    static func blockingPool(_ error: BlockingPoolError) -> ErrorReply {
+        switch error {
+        case .queueFull: .busy("password hashing is overloaded")
+        case .timedOut: ErrorReply(.timeout, "password hashing did not start in time")
+        case .cancelled: ErrorReply(.timeout, "the request was cancelled")
+        case .shutDown: shuttingDown
+        case .failed(let cause): from(cause)
+        }
+    }
+}

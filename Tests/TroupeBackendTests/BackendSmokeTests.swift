@@ -1,0 +1,43 @@
+import Testing
+import TroupeBackend
+
+@Suite struct BackendSmokeTests {
+    @Test func aUserRegistersLogsInJoinsSaysAndReadsHistory() async throws {
+        try await BackendFixture.with { fixture in
+            let alice = try await fixture.user("alice")
+            let whoami = try await alice.ok("WHOAMI")
+            #expect(whoami.text == "alice")
+            try await alice.ok("JOIN", "lobby")
+            let id = try await alice.integer("SAY", "lobby", "hello world")
+            #expect(id > 0)
+            let history = try await alice.ok("HISTORY", "lobby")
+            #expect(history.elements.count == 1)
+            let message = history.elements.first?.elements ?? []
+            #expect(message.count == 5)
+            #expect(message.first == .integer(id))
+            #expect(message.dropFirst().prefix(3).map(\.text) == ["lobby", "alice", "hello world"])
+            #expect(message.last == .integer(BackendFixture.epoch))
+            try await eventuallyPushes(alice.sink, count: 1)
+            #expect(alice.sink.pushes.first?.kind == "message")
+        }
+    }
+
+    @Test func anonymousCommandsAndNoauth() async throws {
+        try await BackendFixture.with { fixture in
+            let client = fixture.connect()
+            let (ping, health, whoami) = (try await client.ok("PING"), try await client.ok("HEALTH"), try await client.ok("WHOAMI"))
+            #expect(ping.text == "PONG")
+            #expect(health.text == "OK")
+            #expect(whoami == .null)
+            #expect(await client.fails("SAY", "lobby", "hi")?.code == .noauth)
+            #expect(await client.fails("LOGIN", "nobody", "password-1")?.text == "DENIED invalid credentials")
+        }
+    }
+}
+
+func eventuallyPushes(_ sink: TestSink, count: Int) async throws {
+    for _ in 0..<2_000 where sink.pushes.count < count {
+        try await Task.sleep(for: .milliseconds(1))
+    }
+    #expect(sink.pushes.count >= count)
+}

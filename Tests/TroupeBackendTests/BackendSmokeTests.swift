@@ -35,6 +35,23 @@ import TroupeBackend
     }
 }
 
+extension BackendSmokeTests {
+    @Test func adminSeesStatsMetricsAndTree() async throws {
+        try await BackendFixture.with { fixture in
+            let root = try await fixture.admin()
+            _ = try await root.ok("PING")
+            let stats = try await root.ok("STATS").text ?? ""
+            #expect(stats.contains("connections 1\n"))
+            #expect(stats.contains("latency_ping_p99_us "))
+            let metrics = try await root.ok("METRICS").text ?? ""
+            #expect(metrics.contains("# TYPE troupe_command_duration_seconds histogram"))
+            #expect(metrics.contains("troupe_connections 1"))
+            let tree = try await root.ok("TREE").text ?? ""
+            #expect(tree.contains("/root/services/unlock mailbox=0/1024 restarts=0 state=running"))
+        }
+    }
+}
+
 func eventuallyPushes(_ sink: TestSink, count: Int) async throws {
     for _ in 0..<2_000 where sink.pushes.count < count {
         try await Task.sleep(for: .milliseconds(1))

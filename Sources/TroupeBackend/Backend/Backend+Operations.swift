@@ -72,11 +72,11 @@ extension Backend {
                 lines.append(("weights_cache_loads", "\(weights.loads)"))
             }
         }
-        for (command, histogram) in latency.snapshot.sorted(by: { $0.key < $1.key }) {
+        for (command, histogram) in metrics.latencies {
             let name = command.lowercased()
             lines.append(("latency_\(name)_count", "\(histogram.count)"))
             for (label, q) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
-                let micros = histogram.quantile(q).map { Self.microseconds($0) } ?? 0
+                let micros = histogram.quantile(q).map { Int64(($0 * 1_000_000).rounded()) } ?? 0
                 lines.append(("latency_\(name)_\(label)_us", "\(micros)"))
             }
         }
@@ -87,17 +87,10 @@ extension Backend {
         await statsLines().map { "\($0.0) \($0.1)\n" }.joined()
     }
 
-    /// The same aggregates as Prometheus text exposition (METRICS, and `GET /metrics`).
+    /// The same aggregates as Prometheus text exposition (METRICS, and the front's
+    /// `GET /metrics`): a gauge per aggregate and a latency histogram per command.
     public func metricsText() async -> String {
-        var text = ""
-        for (name, value) in await statsLines() where Double(value) != nil {
-            text += "# TYPE troupe_\(name) gauge\ntroupe_\(name) \(value)\n"
-        }
-        return text
-    }
-
-    static func microseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        let aggregates = await statsLines().filter { !$0.0.hasPrefix("latency_") }
+        return metrics.prometheusText(aggregates: aggregates)
     }
 }

@@ -42,7 +42,7 @@ public final class Backend: Sendable {
     let kdf: BlockingPool<Void>
     let hasher: PasswordHasher
     let board = HealthBoard()
-    let latency: CommandLatency
+    let metrics: BackendMetrics
     private let admission = Mutex(Admission())
     private let nextConnectionID = Atomic<UInt64>(1)
     private let liveConnections = Atomic<Int>(0)
@@ -107,7 +107,7 @@ public final class Backend: Sendable {
         rooms = KeyedActors(options: try KeyedOptions(maxLive: configuration.maxRooms, idleTimeout: configuration.roomIdleTimeout, mailbox: mailbox)) { room in
             RoomBehavior(room: room, services: services)
         }
-        latency = CommandLatency()
+        metrics = try BackendMetrics()
 
         // Storage first: everything else needs it. The writer needs the pool, so rest-for-one.
         try await system.start(.supervisor("storage", SupervisorSpec(strategy: .restForOne, children: [
@@ -218,7 +218,7 @@ public final class Backend: Sendable {
         } catch {
             result = .failure(noticeFailure(error))
         }
-        latency.record(command.name, started.duration(to: system.clock.now))
+        metrics.record(command.name, started.duration(to: system.clock.now))
         connection.endRequest()
         leave()
         return try result.get()

@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE := -c release
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all build test test-tsan bench bench-runtime bench-store run deps clean help
+.PHONY: all build test test-tsan bench bench-runtime bench-store bench-backend run deps clean help
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make bench         every benchmark (release)"
 	@echo "make bench-runtime the actor runtime benchmarks (release)"
 	@echo "make bench-store   the storage benchmarks (release; starts a throwaway PostgreSQL)"
+	@echo "make bench-backend the backend benchmarks (release): SAY, LOGIN, memory per user"
 
 # System packages the project needs, installed with apt-get when missing and running as root:
 # the C libraries behind the shims (sqlite3, libpq, crypt(3), libcrypto's SHA-256), and the PostgreSQL
@@ -61,7 +62,7 @@ test-tsan: deps
 	TSAN_OPTIONS="suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp halt_on_error=0" \
 		timeout --kill-after=30 $(TEST_TIMEOUT) $(SWIFT) test --sanitize=thread --scratch-path $(TSAN_SCRATCH)
 
-bench: bench-runtime bench-store
+bench: bench-runtime bench-store bench-backend
 
 bench-runtime: deps
 	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
@@ -70,6 +71,10 @@ bench-runtime: deps
 bench-store: deps
 	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
 	$(SWIFT) run $(RELEASE) --skip-build TroupeBenchmarks store
+
+bench-backend: deps
+	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
+	$(SWIFT) run $(RELEASE) --skip-build TroupeBenchmarks backend
 
 run: deps
 	$(SWIFT) run $(RELEASE) EmbeddedShop

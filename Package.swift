@@ -22,7 +22,7 @@ let package = Package(
         // A program that embeds the runtime in a small service (`make run` until the server exists).
         .executableTarget(name: "EmbeddedShop", dependencies: ["Troupe"], path: "Examples/EmbeddedShop", swiftSettings: strict),
         // Release-mode benchmarks with peers measured in the same run (`make bench`).
-        .executableTarget(name: "TroupeBenchmarks", dependencies: ["Troupe", "TroupeStore", "CBenchSupport"], swiftSettings: strict),
+        .executableTarget(name: "TroupeBenchmarks", dependencies: ["Troupe", "TroupeStore", "TroupeBackend", "CBenchSupport"], swiftSettings: strict),
         // glibc's heap statistics for the memory benchmark (malloc.h is not in Swift's Glibc module).
         .target(name: "CBenchSupport"),
         // Storage: C shims over the system's sqlite3 and libpq (no pkgConfig: a fresh machine may

@@ -2,7 +2,7 @@ import Foundation
 
 // TroupeBenchmarks [suite] [runs=3] [scale=1.0]
 //   suite: runtime (default: the runtime's figures, then the building blocks')
-//          | blocks | store | all
+//          | blocks | store | backend | all
 //          | fanin | pingpong | ring | spawn | memory   (one runtime figure, no peers)
 // Release builds only: `make bench-runtime`, `make bench-store`, `make bench`.
 let arguments = CommandLine.arguments.dropFirst()
@@ -19,14 +19,19 @@ emit("# troupe benchmarks: suite=\(suite) runs=\(runs) scale=\(scale) cores=\(Pr
 switch suite {
 case "runtime", "all":
     try await RuntimeBenchmarks(harness: harness).run()
-    if suite == "all" { try await StoreBenchmarks(harness: harness).run() }
+    if suite == "all" {
+        try await StoreBenchmarks(harness: harness).run()
+        try await BackendBenchmarks(harness: harness).run()
+    }
 case "store":
     try await StoreBenchmarks(harness: harness).run()
+case "backend":
+    try await BackendBenchmarks(harness: harness).run()
 case "blocks":
     try await BlocksBenchmarks(harness: harness).run()
 case "fanin", "pingpong", "ring", "spawn", "memory":
     try await RuntimeBenchmarks(harness: harness).run(only: suite)
 default:
-    emit("unknown suite \(suite); use runtime, blocks, store, all, or one of fanin, pingpong, ring, spawn, memory")
+    emit("unknown suite \(suite); use runtime, blocks, store, backend, all, or one of fanin, pingpong, ring, spawn, memory")
     exit(2)
 }

@@ -43,7 +43,7 @@ public final class Backend: Sendable {
     let hasher: PasswordHasher
     let board = HealthBoard()
     let metrics: BackendMetrics
-    private let admission = Mutex(Admission())
+    private let admission = Locked(Admission())
     private let nextConnectionID = Atomic<UInt64>(1)
     private let liveConnections = Atomic<Int>(0)
 

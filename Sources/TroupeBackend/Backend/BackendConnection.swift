@@ -1,4 +1,4 @@
-import Synchronization
+import Troupe
 
 /// One client connection as the backend sees it: who it is logged in as, which protocol
 /// version it speaks, and where its pushes go. Made by ``Backend/connect(pushes:)``; the
@@ -15,7 +15,7 @@ public final class BackendConnection: Sendable {
     public let id: UInt64
     /// Where the backend offers this connection's pushes; never waited on.
     let sink: any PushSink
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Requests of this connection that may wait behind a running one.
     public static let maxQueuedRequests = 4_096
 

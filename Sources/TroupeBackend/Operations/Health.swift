@@ -1,4 +1,4 @@
-import Synchronization
+import Troupe
 
 /// Whether the backend can serve: what `HEALTH` answers.
 public enum Health: Sendable, Hashable {
@@ -11,7 +11,7 @@ public enum Health: Sendable, Hashable {
 /// The last health verdict, readable without a hop (the front answers `HEALTH` on its
 /// event loop). Written by the health monitor actor after every probe.
 final class HealthBoard: Sendable {
-    private let current = Mutex(Health.ok)
+    private let current = Locked(Health.ok)
 
     var health: Health { current.withLock { $0 } }
 

@@ -11,12 +11,15 @@ struct BackendBenchmarks {
 
     static let users = 1_000
     static let rooms = 100
+    /// `TROUPE_BENCH_MEMORY_ONLY=1`: only the memory figure (a quick look while tuning).
+    static let memoryOnly = ProcessInfo.processInfo.environment["TROUPE_BENCH_MEMORY_ONLY"] == "1"
 
     func run() async throws {
         if StoreBenchmarks.setTrimThreshold(StoreBenchmarks.trimThreshold) {
             emit("# backend: glibc M_TRIM_THRESHOLD=\(StoreBenchmarks.trimThreshold >> 20) MiB (as the server sets it)")
         }
         try await memory()
+        guard !Self.memoryOnly else { return }
         try await say()
         try await login()
     }
@@ -177,28 +180,45 @@ struct BackendBenchmarks {
     // MARK: Memory
 
     /// Heap bytes per idle logged-in user: its session actor (with one connection and its
-    /// push subscriptions) and its cache actor (one cached conversation page).
+    /// push subscriptions) and its cache actor (one cached conversation page). A warm-up
+    /// round of other users first, so that what storage keeps (connections opened, SQLite's
+    /// page cache, prepared statements) is not counted as the users'.
     private func memory() async throws {
         let directory = try StoreBenchmarks.makeDirectory("troupe-bench-memory")
         defer { _ = StoreBenchmarks.shell(["rm", "-rf", directory]) }
         let backend = try await start(directory)
         let count = harness.count(2_000)
+        let warmUp = max(1, count / 4)
         // Accounts first, so the figure holds only what a login and its cache cost.
         let registrar = backend.connect(pushes: NullSink())
-        for index in 0..<count {
+        for index in 0..<(warmUp + count) {
             _ = try await backend.execute(.register(user: UserName("user\(index)")!, password: Array("password-\(index)".utf8)), on: registrar)
         }
-        let heapBefore = troupe_bench_heap_in_use()
-        var connections: [BackendConnection] = []
-        for index in 0..<count {
-            let connection = backend.connect(pushes: NullSink())
-            let name = UserName("user\(index)")!
-            _ = try await backend.execute(.login(.init(user: name, password: Array("password-\(index)".utf8))), on: connection)
-            _ = try await backend.execute(.dms(with: name, count: 50), on: connection)
-            connections.append(connection)
+        func logIn(_ range: Range<Int>) async throws -> [BackendConnection] {
+            var connections: [BackendConnection] = []
+            for index in range {
+                let connection = backend.connect(pushes: NullSink())
+                let name = UserName("user\(index)")!
+                _ = try await backend.execute(.login(.init(user: name, password: Array("password-\(index)".utf8))), on: connection)
+                connections.append(connection)
+            }
+            return connections
         }
+        func readConversations(_ connections: [BackendConnection], from first: Int) async throws {
+            for (offset, connection) in connections.enumerated() {
+                _ = try await backend.execute(.dms(with: UserName("user\(first + offset)")!, count: 50), on: connection)
+            }
+        }
+        let warm = try await logIn(0..<warmUp)
+        try await readConversations(warm, from: 0)
+        let heapBefore = troupe_bench_heap_in_use()
+        let connections = try await logIn(warmUp..<(warmUp + count))
+        let heapSessions = troupe_bench_heap_in_use()
+        try await readConversations(connections, from: warmUp)
         let heapAfter = troupe_bench_heap_in_use()
+        emit("# backend memory: session \((Int(heapSessions) - Int(heapBefore)) / count) bytes/user, cache \((Int(heapAfter) - Int(heapSessions)) / count) bytes/user")
         emit(Harness.line("backend.memory", value: Double(Int(heapAfter) - Int(heapBefore)) / Double(count), unit: "bytes/user"))
+        withExtendedLifetime(warm) {}
         withExtendedLifetime(connections) {}
         await backend.shutdown()
     }

@@ -30,14 +30,16 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .target(name: "TroupeStore", dependencies: ["Troupe", "CSQLite", "CLibPQ"], swiftSettings: strict),
-        .testTarget(name: "TroupeStoreTests", dependencies: ["TroupeStore", "TroupeTesting"], swiftSettings: strict),
+        .testTarget(name: "TroupeStoreTests", dependencies: ["TroupeStore", "TroupeTesting", "TroupeTestSupport"], swiftSettings: strict),
+        // What several test targets share: the throwaway PostgreSQL server and child processes.
+        .target(name: "TroupeTestSupport", dependencies: ["Troupe", "TroupeStore"], path: "Tests/TestSupport", swiftSettings: strict),
         // The backend: the domain of PROTOCOL.md behind a typed API. C shims for libcrypt
         // (yescrypt password hashes) and libcrypto (SHA-256 of tokens).
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
         .target(name: "TroupeBackend", dependencies: ["Troupe", "TroupeStore", "CCrypt", "CLibCrypto"], swiftSettings: strict),
         .testTarget(
-            name: "TroupeBackendTests", dependencies: ["TroupeBackend", "TroupeStore", "TroupeTesting"], swiftSettings: strict
+            name: "TroupeBackendTests", dependencies: ["TroupeBackend", "TroupeStore", "TroupeTesting", "TroupeTestSupport"], swiftSettings: strict
         ),
     ]
 )

@@ -1,3 +1,4 @@
+import TroupeTestSupport
 import Glibc
 import Testing
 import TroupeTesting

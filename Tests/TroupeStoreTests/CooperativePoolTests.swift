@@ -86,7 +86,7 @@ struct CooperativePoolTests {
         // Already open: it only counts the jobs that reached their blocking statement.
         let entered = BlockingGate()
         entered.open()
-        let finished = Shared(0)
+        let finished = Locked(0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<Self.connections {
                 group.addTask {

@@ -14,8 +14,8 @@ struct PoolExhaustionTests {
             let pool = fixture.pool
             let gate = BlockingGate()
             let gauge = ConcurrencyGauge()
-            let ran = Shared<Set<Int>>([])
-            let results = Shared<[Int: Result<Int64, DatabaseError>]>([:])
+            let ran = Locked<Set<Int>>([])
+            let results = Locked<[Int: Result<Int64, DatabaseError>]>([:])
             let requests = 1_000
 
             let expectedTimeouts = try await withThrowingTaskGroup(of: Void.self) { group in

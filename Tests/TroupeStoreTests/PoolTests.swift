@@ -1,3 +1,4 @@
+import TroupeTestSupport
 import Synchronization
 import Testing
 import TroupeTesting
@@ -110,7 +111,7 @@ struct PoolTests {
         try await PoolFixture.with(kind, options: options) { fixture in
             let pool = fixture.pool
             let gate = BlockingGate()
-            let ran = Shared(false)
+            let ran = Locked(false)
             async let holder: Void = pool.withConnection { _ in gate.wait() }
             await gate.arrivals(1)
             let waiter = Task {

@@ -1,3 +1,4 @@
+import TroupeTestSupport
 import Testing
 @testable import TroupeStore
 

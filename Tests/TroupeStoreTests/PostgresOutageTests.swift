@@ -1,3 +1,4 @@
+import TroupeTestSupport
 import Testing
 import TroupeTesting
 @testable import TroupeStore

@@ -18,7 +18,7 @@ struct PostgresRetryTests {
             let read = BlockingGate()
             read.open()
             let concurrentUpdateCommitted = BlockingGate()
-            let attempts = Shared<[String?]>([])
+            let attempts = Locked<[String?]>([])
 
             async let increment = pool.transaction { connection throws(DatabaseError) -> Int in
                 do throws(DatabaseError) {
@@ -60,7 +60,7 @@ struct PostgresRetryTests {
             try await pool.execute("INSERT INTO accounts (id, balance) VALUES (1, 100), (2, 100)")
             let holdsOne = BlockingGate()
             let holdsTwo = BlockingGate()
-            let attempts = Shared<[String?]>([])
+            let attempts = Locked<[String?]>([])
 
             // Each locks its first row, waits until the other holds its own, then asks for
             // it: a cycle PostgreSQL breaks after deadlock_timeout (1 s) by failing one.
@@ -86,7 +86,7 @@ struct PostgresRetryTests {
     /// Moves money between two rows in one pooled transaction; the first attempt holds
     /// `from`'s row lock, opens `holding` and waits at `waitFor` before touching `to`.
     private static func transfer(
-        _ pool: DatabasePool, from: Int64, to: Int64, holding: BlockingGate, waitFor: BlockingGate, attempts: Shared<[String?]>
+        _ pool: DatabasePool, from: Int64, to: Int64, holding: BlockingGate, waitFor: BlockingGate, attempts: Locked<[String?]>
     ) async throws(DatabaseError) {
         // 1 → 2 moves 10, 2 → 1 moves 5: the final balances show each ran exactly once.
         let amount: Int64 = from == 1 ? 10 : 5

@@ -2,14 +2,14 @@
 /// this package, because ThreadSanitizer understands a pthread mutex and reports false races
 /// on the futex `Mutex` uses on Linux. Same rules as ``Lock``: the body never suspends,
 /// never calls user code, never resumes a continuation.
-// Unchecked Sendable: `value` is read and written only inside `withLock`, while `lock` (a
+// Unchecked Sendable: `stored` is read and written only inside `withLock`, while `lock` (a
 // pthread mutex) is held, and `Value` is Sendable, so handing it between threads is safe.
 package final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = Lock()
-    private var value: Value
+    private var stored: Value
 
     package init(_ value: Value) {
-        self.value = value
+        stored = value
     }
 
     /// Runs `body` with exclusive access to the value.
@@ -18,10 +18,13 @@ package final class Locked<Value: Sendable>: @unchecked Sendable {
         try withLockUnchecked(body)
     }
 
+    /// A copy of the value now.
+    package var value: Value { withLock { $0 } }
+
     @usableFromInline
     func withLockUnchecked<Result, E: Error>(_ body: (inout Value) throws(E) -> Result) throws(E) -> Result {
         lock.lock()
         defer { lock.unlock() }
-        return try body(&value)
+        return try body(&stored)
     }
 }

@@ -1,3 +1,4 @@
+import TroupeTestSupport
 import Synchronization
 import Testing
 import TroupeStore
@@ -98,24 +99,6 @@ final class ConcurrencyGauge: Sendable {
     }
 
     var highest: Int { peak.load(ordering: .relaxed) }
-}
-
-/// A value shared between a test and the tasks or threads it starts. Guarded by the
-/// runtime's pthread lock, which ThreadSanitizer models (it does not model `Mutex`).
-// Unchecked Sendable: `stored` is only accessed while `lock` is held.
-final class Shared<Value: Sendable>: @unchecked Sendable {
-    private let lock = Lock()
-    private var stored: Value
-
-    init(_ value: Value) {
-        stored = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
-        lock.withLock { body(&stored) }
-    }
-
-    var value: Value { lock.withLock { stored } }
 }
 
 /// The outcome of `body` as a value, so a test can hold it in an `async let` and look at a

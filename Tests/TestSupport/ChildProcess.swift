@@ -1,4 +1,4 @@
-import Glibc
+package import Glibc
 
 /// A process the test harness starts with `posix_spawn`.
 ///
@@ -11,13 +11,13 @@ import Glibc
 /// - signals: an empty mask and default dispositions. A child inherits the spawning
 ///   thread's mask, and the test runner's threads block SIGCHLD, with which a shell's `wait`
 ///   never returns.
-struct ChildProcess: Sendable {
-    let pid: pid_t
+package struct ChildProcess: Sendable {
+    package let pid: pid_t
 
     /// Starts `arguments[0]` (looked up in `PATH`) with standard input from `standardInput`
     /// (or `/dev/null`) and standard output and error appended to `outputPath` (or
     /// `/dev/null`).
-    static func spawn(_ arguments: [String], standardInput: Int32? = nil, outputPath: String? = nil) throws(HarnessError) -> ChildProcess {
+    package static func spawn(_ arguments: [String], standardInput: Int32? = nil, outputPath: String? = nil) throws(HarnessError) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -57,19 +57,19 @@ struct ChildProcess: Sendable {
     }
 
     /// Runs `arguments` to completion and returns its exit code.
-    static func run(_ arguments: [String], outputPath: String? = nil) throws(HarnessError) -> Int32 {
+    package static func run(_ arguments: [String], outputPath: String? = nil) throws(HarnessError) -> Int32 {
         try spawn(arguments, outputPath: outputPath).waitForExit()
     }
 
     /// Blocks until the process ends; returns its exit code (128 + signal when killed).
-    func waitForExit() -> Int32 {
+    package func waitForExit() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return Self.exitCode(status)
     }
 
     /// The exit code if the process has ended, nil while it runs. Reaps it.
-    func exitCodeIfEnded() -> Int32? {
+    package func exitCodeIfEnded() -> Int32? {
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)
         guard result == pid else { return result == -1 ? -1 : nil }

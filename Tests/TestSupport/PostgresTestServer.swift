@@ -1,4 +1,5 @@
 import Glibc
+import Troupe
 import TroupeStore
 
 /// A throwaway PostgreSQL server for the test process, started on first use.
@@ -19,12 +20,12 @@ import TroupeStore
 /// the pipe reaches end-of-file, and the watcher stops PostgreSQL (fast shutdown), or skips
 /// starting it if initdb was still running, and deletes the directory. Nothing outlives the
 /// tests, whenever they end.
-final class PostgresTestServer: Sendable {
+package final class PostgresTestServer: Sendable {
     /// The server's URL (superuser `troupe`, database `postgres`), or why there is none.
-    static let shared: Result<PostgresTestServer, HarnessError> = Result { () throws(HarnessError) in try PostgresTestServer(stopAtExit: true) }
+    package static let shared: Result<PostgresTestServer, HarnessError> = Result { () throws(HarnessError) in try PostgresTestServer(stopAtExit: true) }
 
     /// The base URL for tests: `TROUPE_TEST_POSTGRES_URL`, or the throwaway server's.
-    static func baseURL() throws(HarnessError) -> String {
+    package static func baseURL() throws(HarnessError) -> String {
         if let url = getenv("TROUPE_TEST_POSTGRES_URL").map({ String(cString: $0) }), !url.isEmpty {
             return url
         }
@@ -34,7 +35,7 @@ final class PostgresTestServer: Sendable {
     /// A server of its own for a test that stops and starts it (an outage), so that other
     /// tests running meanwhile are unaffected. The caller ends it with ``shutDown()``; if
     /// the test process ends first, its watcher stops it anyway.
-    static func dedicated() throws(HarnessError) -> PostgresTestServer {
+    package static func dedicated() throws(HarnessError) -> PostgresTestServer {
         try PostgresTestServer(stopAtExit: false)
     }
 
@@ -45,13 +46,13 @@ final class PostgresTestServer: Sendable {
         let control: Int32
     }
 
-    let url: String
+    package let url: String
     private let binaries: Binaries
     private let account: Account?
     private let directory: String
     private let port: Int
     /// nil while PostgreSQL is stopped (``stopPostgres()``) or after ``shutDown()``.
-    private let running: Shared<Running?>
+    private let running: Locked<Running?>
 
     private init(stopAtExit: Bool) throws(HarnessError) {
         let binaries = try Self.findBinaries()
@@ -78,7 +79,7 @@ final class PostgresTestServer: Sendable {
                 self.account = account
                 self.directory = directory
                 self.port = port
-                self.running = Shared(Running(watcher: watcher, control: control))
+                self.running = Locked(Running(watcher: watcher, control: control))
                 if stopAtExit { atexit { PostgresTestServer.stopShared() } }
                 return
             case .exited(let failure) where attempt < 3 && failure.description.contains("could not bind"):
@@ -105,7 +106,7 @@ final class PostgresTestServer: Sendable {
 
     /// Closes the watcher's pipe and waits (bounded) until PostgreSQL stopped and the
     /// directory is gone. A server stopped with ``stopPostgres()`` only loses its directory.
-    func shutDown() {
+    package func shutDown() {
         guard let running = running.withLock({ $0.take() }) else {
             _ = try? ChildProcess.run(["rm", "-rf", directory])
             return
@@ -119,7 +120,7 @@ final class PostgresTestServer: Sendable {
 
     /// Stops PostgreSQL as an outage would (fast shutdown: sessions are cut), keeping its
     /// data and port for ``startPostgres()``. Returns once the server has exited.
-    func stopPostgres() throws(HarnessError) {
+    package func stopPostgres() throws(HarnessError) {
         guard let running = running.withLock({ $0.take() }) else { return }
         // The postmaster's pid is the first line of postmaster.pid. Ending postgres itself
         // (not closing the pipe) makes the watcher exit and keep the directory.
@@ -135,7 +136,7 @@ final class PostgresTestServer: Sendable {
 
     /// Starts PostgreSQL again on the same data and port, and waits until it accepts
     /// connections.
-    func startPostgres() throws(HarnessError) {
+    package func startPostgres() throws(HarnessError) {
         let (watcher, control) = try Self.startWatcher(binaries: binaries, account: account, directory: directory, port: port)
         switch Self.waitUntilAccepting(url: url, watcher: watcher, directory: directory) {
         case .accepting:

@@ -1,7 +1,7 @@
 import Glibc
 
 /// The names in a directory, without `.` and `..`; empty when it cannot be read.
-func directoryEntries(at path: String) -> [String] {
+package func directoryEntries(at path: String) -> [String] {
     guard let directory = opendir(path) else { return [] }
     defer { closedir(directory) }
     var names: [String] = []

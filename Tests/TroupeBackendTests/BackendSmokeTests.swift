@@ -1,4 +1,5 @@
 import Testing
+import Troupe
 import TroupeBackend
 
 @Suite struct BackendSmokeTests {
@@ -48,6 +49,20 @@ extension BackendSmokeTests {
             #expect(metrics.contains("troupe_connections 1"))
             let tree = try await root.ok("TREE").text ?? ""
             #expect(tree.contains("/root/services/unlock mailbox=0/1024 restarts=0 state=running"))
+        }
+    }
+}
+
+extension BackendSmokeTests {
+    /// A failed-login bucket that takes 100 minutes to refill is kept that long (the
+    /// limiter's default idle time of 15 minutes would refuse the setting).
+    @Test func slowRefillingBucketsStart() async throws {
+        try await BackendFixture.with(configure: { configuration in
+            configuration.failedLogins = try! TokenBucketConfiguration(capacity: 100, refill: 1, per: .seconds(60))
+            configuration.userRate = try! TokenBucketConfiguration(capacity: 10, refill: 1, per: .seconds(3_600))
+        }) { fixture in
+            let alice = try await fixture.user("alice")
+            _ = try await alice.ok("PING")
         }
     }
 }

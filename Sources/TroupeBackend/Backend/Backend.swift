@@ -90,7 +90,8 @@ public final class Backend: Sendable {
         )
         self.services = services
         limiter = RateLimiter(try RateLimiterConfiguration(
-            perKey: configuration.userRate, global: configuration.globalRate, maxKeys: configuration.maxRateLimitedUsers
+            perKey: configuration.userRate, global: configuration.globalRate,
+            idleTimeout: Self.idleTimeout(of: configuration.userRate), maxKeys: configuration.maxRateLimitedUsers
         ), mailbox: mailbox)
         weights = TTLCache(try TTLCacheConfiguration(ttl: configuration.weightsTTL, maxEntries: 16), mailbox: mailbox)
         hasher = try PasswordHasher(cost: configuration.passwordCost)
@@ -116,7 +117,9 @@ public final class Backend: Sendable {
         try await Self.prepareStorage(configuration, services: services, hasher: hasher, kdf: kdf)
 
         let (kdf, hasher, board) = (self.kdf, self.hasher, self.board)
-        let failedLogins = try RateLimiterConfiguration(perKey: configuration.failedLogins, maxKeys: configuration.maxFailedLoginNames)
+        let failedLogins = try RateLimiterConfiguration(
+            perKey: configuration.failedLogins, idleTimeout: Self.idleTimeout(of: configuration.failedLogins), maxKeys: configuration.maxFailedLoginNames
+        )
         try await system.start(.supervisor("services", SupervisorSpec(strategy: .oneForOne, children: [
             bus.childSpec("bus", restart: .permanent),
             limiter.childSpec("limiter", restart: .permanent),
@@ -133,6 +136,12 @@ public final class Backend: Sendable {
         try await system.start(rooms.childSpec("rooms"))
         for spec in front { try await system.start(spec) }
         services.log(.info, "backend started database=\(configuration.database) tree_nodes=\(configuration.tree.nodes.count)")
+    }
+
+    /// How long an idle bucket is kept: 15 minutes, or the time the bucket takes to refill
+    /// if longer (forgetting a bucket earlier would grant tokens early).
+    static func idleTimeout(of bucket: TokenBucketConfiguration) -> Duration {
+        max(.seconds(15 * 60), bucket.timeToFill)
     }
 
     /// Migrates the schema, writes the progression tree into its tables, and creates the

@@ -3,7 +3,16 @@ import Testing
 import Troupe
 import TroupeBackend
 import TroupeStore
+import TroupeTestSupport
 import TroupeTesting
+
+/// Which database a fixture's backend runs on.
+enum FixtureDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
 
 /// A backend on a fresh SQLite file in a temporary directory, with a manual clock driving
 /// both its monotonic and wall clocks. Shut down and removed afterwards, whatever the test
@@ -27,6 +36,40 @@ struct BackendFixture: Sendable {
         try await run(directory: directory, configure: configure, body)
     }
 
+    /// Runs `body` with the configuration of a fresh database of `kind` (SQLite: a file in a
+    /// new directory; PostgreSQL: a new schema on the test server), removed afterwards.
+    /// `body` starts backends on it with ``run(database:configure:_:)``, as often as it likes.
+    static func withDatabase(_ kind: FixtureDatabase, _ body: (DatabaseConfiguration) async throws -> Void) async throws {
+        switch kind {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("troupe-backend-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try await body(.sqlite(SQLiteConfiguration(path: directory + "/troupe.db")))
+        case .postgres:
+            let url = try PostgresTestServer.baseURL()
+            let admin = try PostgresConnection(configuration: PostgresConfiguration(url: url))
+            defer { admin.close() }
+            // The schema name is generated here, never input; DDL cannot take parameters.
+            let schema = "backend_\(UInt64.random(in: 0...UInt64.max))"
+            try admin.execute("CREATE SCHEMA \(schema)")
+            defer { _ = try? admin.execute("DROP SCHEMA \(schema) CASCADE") }
+            try await body(.postgres(PostgresConfiguration(url: url, settings: ["search_path": schema])))
+        }
+    }
+
+    /// Starts a backend on `database`, runs `body`, shuts it down.
+    static func run(
+        database: DatabaseConfiguration,
+        configure: (inout BackendConfiguration) -> Void = { _ in },
+        _ body: (BackendFixture) async throws -> Void
+    ) async throws {
+        try await run(directory: "", configure: { configuration in
+            configuration.database = database
+            configure(&configuration)
+        }, body)
+    }
+
     /// Starts a backend on the database in `directory` (kept), runs `body`, shuts it down.
     static func run(
         directory: String,
@@ -35,7 +78,7 @@ struct BackendFixture: Sendable {
     ) async throws {
         let clock = ManualClock()
         var configuration = BackendConfiguration()
-        configuration.database = .sqlite(SQLiteConfiguration(path: directory + "/troupe.db"))
+        if !directory.isEmpty { configuration.database = .sqlite(SQLiteConfiguration(path: directory + "/troupe.db")) }
         configuration.clock = clock
         configuration.wallClock = .following(clock, from: epoch)
         configuration.passwordCost = 1

@@ -70,6 +70,8 @@ struct CacheBehavior: Behavior {
                 case .failure(let error): reply.fail(error)
                 }
             }
+        case .metrics(let reply):
+            reply.reply(state.metrics)
         }
     }
 

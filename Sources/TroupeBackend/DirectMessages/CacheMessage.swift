@@ -8,4 +8,7 @@ enum CacheMessage: Sendable {
     case invalidate(other: UserName, ReplyTo<Void>)
     /// A load ended (pipeToSelf).
     case loaded(version: UInt64, Result<[DirectRecord], any Error>)
+    /// This user's cache counters (entries, hits, misses, loads, invalidations): what
+    /// `STATS` sums over every user, for one user (tests and introspection).
+    case metrics(ReplyTo<TTLCacheMetrics>)
 }

@@ -66,6 +66,8 @@ public struct BackendConfiguration: Sendable {
     public var roomRecentMessages = Command.maxCount
     /// Messages a room writes in one group-commit write.
     public var roomWriteBatch = 256
+    /// `SAY`s a room holds while a write is in flight; one more is `-BUSY`.
+    public var roomPendingCapacity = 4_096
     /// Requests waiting in one actor's mailbox (sessions, caches, rooms, services); one more
     /// is `-BUSY` at once.
     public var mailboxCapacity = 1_024
@@ -82,8 +84,9 @@ public struct BackendConfiguration: Sendable {
     public var tree: ProgressionTree = .standard
     /// How long a voting session stays open.
     public var votingDuration: Duration = .seconds(30)
-    /// Contributions the unlock coordinator writes in one group-commit write.
-    public var coordinatorWriteBatch = 512
+    /// Contributions and votes the unlock coordinator holds while a batch commits; one more
+    /// is `-BUSY` (a `SAY`'s or `DM`'s credit is then dropped and counted).
+    public var coordinatorPendingCapacity = 8_192
 
     // MARK: Operations
 
@@ -124,8 +127,9 @@ public struct BackendConfiguration: Sendable {
             (maxFailedLoginNames, "failed-login names"), (maxRateLimitedUsers, "rate-limited users"),
             (maxSessions, "sessions"), (maxCaches, "caches"), (cacheEntriesPerUser, "cache entries per user"),
             (maxRooms, "rooms"), (roomRecentMessages, "room recent messages"), (roomWriteBatch, "room write batch"),
+            (roomPendingCapacity, "room pending capacity"),
             (mailboxCapacity, "mailbox capacity"), (busCapacity, "bus capacity"),
-            (coordinatorWriteBatch, "coordinator write batch"),
+            (coordinatorPendingCapacity, "coordinator pending capacity"),
         ] where value < 1 {
             throw .notPositive(setting: name, value: value)
         }

@@ -11,6 +11,8 @@ final class BackendCounters: Sendable {
     let pushesDroppedAtBus = Atomic<Int>(0)
     /// Failed logins (wrong user, name or password).
     let failedLogins = Atomic<Int>(0)
+    /// `message` credits of `SAY`/`DM` the coordinator had no room for.
+    let creditsDropped = Atomic<Int>(0)
     /// Requests answered `-SHUTDOWN`.
     let refusedWhileDraining = Atomic<Int>(0)
 }

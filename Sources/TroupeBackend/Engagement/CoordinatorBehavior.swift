@@ -11,6 +11,11 @@ import TroupeStore
 /// `voting` push is sent only once the writes it depends on are committed. The database's
 /// `UNIQUE(node_id, level)` on unlocks is the last guard.
 ///
+/// Bounds: the batch being built holds at most
+/// ``BackendConfiguration/coordinatorPendingCapacity`` contributions and votes; beyond, a
+/// request is `-BUSY` (a `SAY`'s or `DM`'s credit is dropped and counted). A batch the
+/// writer refuses unrun (its queue full) is submitted again after ``resubmitDelay``.
+///
 /// Failure: if a batch fails to commit, memory is ahead of storage. The coordinator then
 /// fails every request it holds (`UNAVAILABLE`), forgets its state and rebuilds it from
 /// storage (retrying every ``reloadInterval`` while storage is down), answering
@@ -63,6 +68,10 @@ struct CoordinatorBehavior: Behavior {
         switch message {
         case .credit(let user, let kind, let points, let reply):
             guard var current = state else { return reply?.fail(Self.loading) ?? () }
+            guard hasRoom else {
+                if reply == nil { services.counters.creditsDropped.add(1, ordering: .relaxed) }
+                return reply?.fail(Self.overloaded) ?? ()
+            }
             let effects = current.credit(user: user, kind: kind.value, points: points, at: services.wallClock.unixMillis())
             state = current
             apply(effects, context)
@@ -71,6 +80,7 @@ struct CoordinatorBehavior: Behavior {
             flush(context)
         case .vote(let user, let node, let reply):
             guard var current = state else { return reply.fail(Self.loading) }
+            guard hasRoom else { return reply.fail(Self.overloaded) }
             do {
                 let effects = try current.vote(user: user, node: node, at: services.wallClock.unixMillis())
                 state = current
@@ -98,6 +108,11 @@ struct CoordinatorBehavior: Behavior {
                 for reply in batch.votes { reply.reply(()) }
                 for push in batch.pushes { services.publish(push, to: .everyone) }
                 flush(context)
+            case .failure(let error as DatabaseError) where error.kind == .overloaded:
+                // The writer refused the batch before running any of it: submit it again
+                // shortly; memory and storage still agree up to it.
+                inFlight = batch
+                context.startTimer("resubmit", after: Self.resubmitDelay, message: .resubmit)
             case .failure(let error):
                 let reply = ErrorReply.from(error)
                 services.log(.error, "unlock coordinator: a batch did not commit (\(error)); rebuilding from storage")
@@ -110,6 +125,8 @@ struct CoordinatorBehavior: Behavior {
             }
         case .reload:
             if state == nil { await reload(context) }
+        case .resubmit:
+            if let batch = inFlight { submit(batch, context) }
         }
     }
 
@@ -127,6 +144,10 @@ struct CoordinatorBehavior: Behavior {
         let batch = pending
         pending = Batch()
         inFlight = batch
+        submit(batch, context)
+    }
+
+    private func submit(_ batch: Batch, _ context: ActorContext<CoordinatorMessage>) {
         let writes = batch.writes
         guard !writes.isEmpty else {
             context.pipeToSelf({ () }, map: { .committed($0) })
@@ -157,6 +178,14 @@ struct CoordinatorBehavior: Behavior {
     }
 
     static let loading = ErrorReply(.unavailable, "progression is loading from storage")
+    static let overloaded = ErrorReply.busy("progression is overloaded")
+    /// How long a batch the writer refused (its queue full) waits before it is submitted again.
+    static let resubmitDelay: Duration = .milliseconds(10)
+
+    /// Whether another contribution or vote fits beside the batch being built.
+    private var hasRoom: Bool {
+        pending.contributions + pending.votes.count < services.configuration.coordinatorPendingCapacity
+    }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components

@@ -15,4 +15,6 @@ enum CoordinatorMessage: Sendable {
     case committed(Result<Void, any Error>)
     /// Retry rebuilding the state from storage (a timer, after storage failed).
     case reload
+    /// Submit the batch in flight again (a timer, after the writer refused it unrun).
+    case resubmit
 }

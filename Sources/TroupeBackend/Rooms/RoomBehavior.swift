@@ -11,7 +11,9 @@ import TroupeStore
 /// write inserts in arrival order, and the next write starts after the previous committed).
 /// The room is not blocked while a write commits: `HISTORY` and new `SAY`s go on.
 ///
-/// Memory: at most ``BackendConfiguration/roomRecentMessages`` messages. `HISTORY` is
+/// Memory: at most ``BackendConfiguration/roomPendingCapacity`` messages wait for the next
+/// write (one more is `-BUSY`: it did not take effect), and at most
+/// ``BackendConfiguration/roomRecentMessages`` are kept. `HISTORY` is
 /// answered from memory when it covers the request, else from storage once (the tail is
 /// then kept).
 struct RoomBehavior: Behavior {
@@ -43,6 +45,9 @@ struct RoomBehavior: Behavior {
     mutating func receive(_ message: RoomMessage, context: ActorContext<RoomMessage>) async throws {
         switch message {
         case .say(let user, let userID, let text, let reply):
+            guard pending.count < services.configuration.roomPendingCapacity else {
+                return reply.fail(ErrorReply.busy("room '\(room)' is overloaded"))
+            }
             pending.append(Pending(user: user, userID: userID, text: text, at: services.wallClock.unixMillis(), reply: reply))
             flush(context)
         case .history(let count, let reply):

@@ -146,11 +146,19 @@ import TroupeStore
         try await BackendFixture.with(configure: Self.solo(costs)) { fixture in
             let admin = try await fixture.admin()
             try await admin.ok("WEIGHT", "chat", "1")
+            // 1,000 connections (10 users, 100 connections each, bound by RESUME to one
+            // token), so that 1,000 contributions are really in flight at once (a
+            // connection's own requests run one at a time). Each gets its own pushes.
             var workers: [Client] = []
             for index in 0..<10 {
-                workers.append(try await fixture.user("user\(index)"))
-                // Some users have two connections: each gets its own push.
-                if index < 5 { workers.append(try await fixture.user("user\(index)")) }
+                let first = try await fixture.user("user\(index)")
+                let token = try await first.ok("LOGIN", "user\(index)", "password-1").text ?? ""
+                workers.append(first)
+                for _ in 1..<100 {
+                    let another = fixture.connect()
+                    try await another.ok("RESUME", token)
+                    workers.append(another)
+                }
             }
             let listening = workers + [admin]
             let anonymous = fixture.connect()

@@ -64,6 +64,36 @@ extension Backend {
         if let previous, previous.user != login.user {
             try await sessions.ask(previous.user) { .detach(connectionID: connection.id, $0) }
         }
-        try await sessions.ask(login.user) { .attach(connection, $0) }
+        let subscriptions = try await subscribe(connection, to: [.user(login.user), .everyone])
+        try await handOver(subscriptions) { () throws(AskError) in
+            try await sessions.ask(login.user) { .attach(connection, subscriptions: subscriptions, $0) }
+        }
+    }
+
+    /// Runs `ask`, which hands `subscriptions` to a session; if the session never got them
+    /// (its mailbox was full, it had stopped), ends them here so none is left without owner.
+    func handOver(_ subscriptions: [BusSubscription<PushTopic>], _ ask: () async throws(AskError) -> Void) async throws {
+        do {
+            try await ask()
+        } catch {
+            switch error {
+            case .mailboxFull, .dropped, .stopped, .notPlaced: services.bus.tryUnsubscribe(subscriptions)
+            case .timedOut, .noReply, .cancelled, .failed: break
+            }
+            throw error
+        }
+    }
+
+    /// Subscribes the connection's sink to `topics` (the caller's task waits for the bus, so
+    /// the session never has to). A session that does not keep them ends them.
+    func subscribe(_ connection: BackendConnection, to topics: [PushTopic]) async throws -> [BusSubscription<PushTopic>] {
+        var subscriptions: [BusSubscription<PushTopic>] = []
+        do {
+            for topic in topics { subscriptions.append(try await services.bus.subscribe(sink: connection.sink, to: topic)) }
+            return subscriptions
+        } catch {
+            services.bus.tryUnsubscribe(subscriptions)
+            throw ErrorReply(.unavailable, "push delivery unavailable: \(error)")
+        }
     }
 }

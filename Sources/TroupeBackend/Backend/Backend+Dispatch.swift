@@ -40,7 +40,10 @@ extension Backend {
             try await logOut(login, on: connection)
             return .ok
         case .join(let room):
-            try await sessions.ask(login.user) { .join(connectionID: connection.id, room, $0) }
+            guard let subscription = try await subscribe(connection, to: [.room(room)]).first else { return .ok }
+            try await handOver([subscription]) { () throws(AskError) in
+                try await sessions.ask(login.user) { .join(connectionID: connection.id, room, subscription, $0) }
+            }
             return .ok
         case .leave(let room):
             try await sessions.ask(login.user) { .leave(connectionID: connection.id, room, $0) }

@@ -2,9 +2,10 @@ import Troupe
 import TroupeStore
 
 /// The shared services every part of the backend reaches: storage, the event bus, and the
-/// settings. A value: each actor holds a copy; the façades in it are `Sendable` handles to
-/// their actors.
-struct BackendServices: Sendable {
+/// settings. One immutable object: every actor holds a reference to it (a per-user actor
+/// pays one pointer for it, not a copy of the configuration); the façades in it are
+/// `Sendable` handles to their actors.
+final class BackendServices: Sendable {
     let configuration: BackendConfiguration
     let wallClock: WallClock
     let pool: DatabasePool
@@ -13,6 +14,19 @@ struct BackendServices: Sendable {
     let counters: BackendCounters
     /// The per-user cache's settings (TTL and page cap from the configuration).
     let cacheConfiguration: TTLCacheConfiguration
+
+    init(
+        configuration: BackendConfiguration, wallClock: WallClock, pool: DatabasePool, writer: GroupCommitWriter,
+        bus: EventBus<PushTopic, Push>, counters: BackendCounters, cacheConfiguration: TTLCacheConfiguration
+    ) {
+        self.configuration = configuration
+        self.wallClock = wallClock
+        self.pool = pool
+        self.writer = writer
+        self.bus = bus
+        self.counters = counters
+        self.cacheConfiguration = cacheConfiguration
+    }
 
     /// Offers `push` to the bus without waiting: the bus actor offers it to every sink of
     /// `topic`. A full bus drops it (counted).

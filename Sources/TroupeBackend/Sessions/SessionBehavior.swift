@@ -5,20 +5,26 @@ import Troupe
 ///
 /// It owns the bus subscriptions of its connections: each attached connection's sink is
 /// subscribed to the user's own topic (DMs), to `everyone` (unlocks, voting), and to every
-/// room it joined. While it holds a connection it stays alive (never passivated or evicted
-/// away); with none it is an ordinary idle keyed actor, passivated after its idle time, so a
-/// user with no connection costs no memory.
+/// room it joined. The caller makes a subscription before it asks (so the push path is in
+/// place when the reply says so); the session keeps it, or ends it at once when it is not
+/// wanted (the connection is no longer this user's, or already joined that room). Its
+/// handlers never wait for anything, which keeps an idle session small: an actor's task
+/// keeps the memory its deepest handler needed.
+///
+/// While it holds a connection it stays alive (never passivated or evicted away); with none
+/// it is an ordinary idle keyed actor, passivated after its idle time, so a user with no
+/// connection costs no memory.
 ///
 /// When an incarnation ends for any reason (a crash included), it ends every subscription
-/// it made and makes its connections anonymous: a session never leaves a subscription
+/// it holds and makes its connections anonymous: a session never leaves a subscription
 /// behind that nothing owns. Those connections log in again (`RESUME`).
 struct SessionBehavior: Behavior {
     typealias Message = SessionMessage
 
     struct Attached {
         let connection: BackendConnection
-        let tokenHash: [UInt8]
-        var subscriptions: [BusSubscription<PushTopic>]
+        var tokenHash: [UInt8]
+        let subscriptions: [BusSubscription<PushTopic>]
         var rooms: [RoomName: BusSubscription<PushTopic>] = [:]
 
         var allSubscriptions: [BusSubscription<PushTopic>] { subscriptions + Array(rooms.values) }
@@ -30,37 +36,37 @@ struct SessionBehavior: Behavior {
 
     mutating func receive(_ message: SessionMessage, context: ActorContext<SessionMessage>) async throws {
         switch message {
-        case .attach(let connection, let reply):
-            await attach(connection, reply: reply, context: context)
+        case .attach(let connection, let subscriptions, let reply):
+            attach(connection, subscriptions, context)
+            reply.reply(())
         case .detach(let connectionID, let reply):
             if let gone = attached.removeValue(forKey: connectionID) {
-                await unsubscribe(gone.allSubscriptions)
+                bus.tryUnsubscribe(gone.allSubscriptions)
             }
             updatePin(context)
             reply.reply(())
-        case .join(let connectionID, let room, let reply):
-            guard var entry = attached[connectionID] else { return reply.fail(ErrorReply.noauth) }
-            if entry.rooms[room] == nil {
-                do {
-                    entry.rooms[room] = try await bus.subscribe(sink: entry.connection.sink, to: .room(room))
-                } catch {
-                    return reply.fail(ErrorReply(.unavailable, "push delivery unavailable: \(error)"))
-                }
-                attached[connectionID] = entry
+        case .join(let connectionID, let room, let subscription, let reply):
+            guard attached[connectionID] != nil else {
+                bus.tryUnsubscribe([subscription])
+                return reply.fail(ErrorReply.noauth)
+            }
+            if attached[connectionID]?.rooms[room] == nil {
+                attached[connectionID]?.rooms[room] = subscription
+            } else {
+                bus.tryUnsubscribe([subscription])
             }
             reply.reply(())
         case .leave(let connectionID, let room, let reply):
             if let subscription = attached[connectionID]?.rooms.removeValue(forKey: room) {
-                await unsubscribe([subscription])
+                bus.tryUnsubscribe([subscription])
             }
             reply.reply(())
         case .revoke(let tokenHash, let reply):
-            let revoked = attached.filter { $0.value.tokenHash == tokenHash }
-            for (id, entry) in revoked {
+            for (id, entry) in attached where entry.tokenHash == tokenHash {
                 attached.removeValue(forKey: id)
                 entry.connection.unbind(ifBoundTo: tokenHash)
+                bus.tryUnsubscribe(entry.allSubscriptions)
             }
-            await unsubscribe(revoked.values.flatMap(\.allSubscriptions))
             updatePin(context)
             reply.reply(())
         case .connections(let reply):
@@ -68,44 +74,29 @@ struct SessionBehavior: Behavior {
         }
     }
 
-    private nonisolated(nonsending) mutating func attach(_ connection: BackendConnection, reply: ReplyTo<Void>, context: ActorContext<SessionMessage>) async {
+    private mutating func attach(_ connection: BackendConnection, _ subscriptions: [BusSubscription<PushTopic>], _ context: ActorContext<SessionMessage>) {
         guard let login = connection.login, login.user == user else {
             // Logged out or rebound before this request arrived: nothing to attach.
-            return reply.reply(())
+            return bus.tryUnsubscribe(subscriptions)
         }
-        if let previous = attached[connection.id] {
+        if attached[connection.id] != nil {
             // Logged in again as the same user: the new token, the same joins.
-            attached[connection.id] = Attached(
-                connection: connection, tokenHash: login.tokenHash, subscriptions: previous.subscriptions, rooms: previous.rooms
-            )
-            return reply.reply(())
+            attached[connection.id]?.tokenHash = login.tokenHash
+            return bus.tryUnsubscribe(subscriptions)
         }
-        do {
-            let own = try await bus.subscribe(sink: connection.sink, to: .user(user))
-            let everyone = try await bus.subscribe(sink: connection.sink, to: .everyone)
-            attached[connection.id] = Attached(connection: connection, tokenHash: login.tokenHash, subscriptions: [own, everyone])
-            updatePin(context)
-            reply.reply(())
-        } catch {
-            reply.fail(ErrorReply(.unavailable, "push delivery unavailable: \(error)"))
-        }
+        attached[connection.id] = Attached(connection: connection, tokenHash: login.tokenHash, subscriptions: subscriptions)
+        updatePin(context)
     }
 
     mutating func stopping(context: ActorContext<SessionMessage>) async {
         for entry in attached.values {
             entry.connection.unbind(ifBoundTo: entry.tokenHash)
+            bus.tryUnsubscribe(entry.allSubscriptions)
         }
-        await unsubscribe(attached.values.flatMap(\.allSubscriptions))
         attached.removeAll()
     }
 
     private func updatePin(_ context: ActorContext<SessionMessage>) {
         context.keepAlive(!attached.isEmpty)
-    }
-
-    private nonisolated(nonsending) func unsubscribe(_ subscriptions: [BusSubscription<PushTopic>]) async {
-        guard !subscriptions.isEmpty else { return }
-        // A bus that is down has already dropped every subscription (a restart ends them).
-        _ = try? await bus.unsubscribe(subscriptions)
     }
 }

@@ -141,6 +141,16 @@ public final class EventBus<Topic: Hashable & Sendable, Event: Sendable>: Buildi
         return try await ask { .unsubscribeAll(ids: subscriptions.map(\.id), $0) }
     }
 
+    /// Ends subscriptions without waiting: the request goes on the bus actor's system lane,
+    /// which is never full and is handled before any event, so no event published after
+    /// this call — nor any still queued for sinks — reaches them. For an owner that must not
+    /// suspend (an actor's `stopping`, a handler that keeps its own frames shallow).
+    /// Does nothing before the bus is placed (it then has no subscriptions).
+    public func tryUnsubscribe(_ subscriptions: [BusSubscription<Topic>]) {
+        guard !subscriptions.isEmpty else { return }
+        binding.deliverReliably(.release(ids: subscriptions.map(\.id)))
+    }
+
     // MARK: Publishing
 
     /// Publishes `event` to every subscriber of `topic`, each as its queue's policy says;

@@ -6,6 +6,8 @@ enum EventBusMessage<Topic: Hashable & Sendable, Event: Sendable>: Sendable {
     case unsubscribe(id: UInt64, ReplyTo<Bool>)
     /// Ends the subscriptions among `ids` that are live; replies how many there were.
     case unsubscribeAll(ids: [UInt64], ReplyTo<Int>)
+    /// ``EventBus/tryUnsubscribe(_:)``: on the system lane, no reply.
+    case release(ids: [UInt64])
     /// An event for the sinks of its topic, handed over by a publisher with `trySend`.
     case sinkEvent(Topic, Event)
     /// A publisher found the subscription's queue full under the `disconnect` policy
@@ -67,6 +69,8 @@ struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
             reply.reply(removed == 1)
         case .unsubscribeAll(let ids, let reply):
             reply.reply(unsubscribe(ids, context))
+        case .release(let ids):
+            _ = unsubscribe(ids, context)
         case .sinkEvent(let topic, let event):
             for sink in sinks.sinks(for: topic) {
                 if sink.offer(event) { sinkDeliveries += 1 } else { sinkRefusals += 1 }

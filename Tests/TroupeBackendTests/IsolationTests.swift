@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 import Troupe
 @testable import TroupeBackend
@@ -38,7 +37,7 @@ struct IsolationScenario {
             let ownEarlier: [Int64]
         }
 
-        private let state = Mutex<(sent: [Int64: (from: String, to: String)], reads: [Read], failures: [String])>(([:], [], []))
+        private let state = Locked<(sent: [Int64: (from: String, to: String)], reads: [Read], failures: [String])>(([:], [], []))
 
         func sent(_ id: Int64, from: String, to: String) {
             state.withLock { $0.sent[id] = (from, to) }

@@ -20,30 +20,40 @@ import TroupeStore
 struct CacheBehavior: Behavior {
     typealias Message = CacheMessage
 
+    /// The cache's state, behind one reference: the behavior value is copied into the
+    /// actor's task frames, and a per-user actor should carry a pointer there, not the state.
+    final class Storage {
+        var state: TTLCacheState<UserName, Int, [DirectRecord]>
+        var waiters: [UInt64: [ReplyTo<[DirectRecord]>]] = [:]
+
+        init(configuration: TTLCacheConfiguration) {
+            state = TTLCacheState(configuration: configuration)
+        }
+    }
+
     let user: UserName
     let services: BackendServices
-    var state: TTLCacheState<UserName, Int, [DirectRecord]>
-    var waiters: [UInt64: [ReplyTo<[DirectRecord]>]] = [:]
+    let storage: Storage
 
     init(user: UserName, services: BackendServices) {
         self.user = user
         self.services = services
-        self.state = TTLCacheState(configuration: services.cacheConfiguration)
+        self.storage = Storage(configuration: services.cacheConfiguration)
     }
 
     mutating func receive(_ message: CacheMessage, context: ActorContext<CacheMessage>) async throws {
         switch message {
         case .conversation(let userID, let other, let otherID, let count, let reply):
-            switch state.lookup(count, owner: other, now: context.now) {
+            switch storage.state.lookup(count, owner: other, now: context.now) {
             case .hit(let page):
                 services.counters.cacheHits.add(1, ordering: .relaxed)
                 reply.reply(page)
             case .join(let version):
                 services.counters.cacheMisses.add(1, ordering: .relaxed)
-                waiters[version, default: []].append(reply)
+                storage.waiters[version, default: []].append(reply)
             case .load(let version):
                 services.counters.cacheMisses.add(1, ordering: .relaxed)
-                waiters[version] = [reply]
+                storage.waiters[version] = [reply]
                 let pool = services.pool
                 let (low, high) = userID <= otherID ? (userID, otherID) : (otherID, userID)
                 context.pipeToSelf({
@@ -60,18 +70,18 @@ struct CacheBehavior: Behavior {
                 reply.fail(ErrorReply.busy("cache overloaded: \(error)"))
             }
         case .invalidate(let other, let reply):
-            _ = state.invalidate(owner: other)
+            _ = storage.state.invalidate(owner: other)
             reply.reply(())
         case .loaded(let version, let result):
-            _ = state.loaded(version: version, result, now: context.now)
-            for reply in waiters.removeValue(forKey: version) ?? [] {
+            _ = storage.state.loaded(version: version, result, now: context.now)
+            for reply in storage.waiters.removeValue(forKey: version) ?? [] {
                 switch result {
                 case .success(let page): reply.reply(page)
                 case .failure(let error): reply.fail(error)
                 }
             }
         case .metrics(let reply):
-            reply.reply(state.metrics)
+            reply.reply(storage.state.metrics)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Troupe
 import Testing
 @testable import TroupeBackend
 import TroupeStore
@@ -179,7 +180,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
 /// A thread-safe list the concurrent tasks of a test append to.
 final class Collected<Element: Sendable>: Sendable {
-    private let items = Mutex<[Element]>([])
+    private let items = Locked<[Element]>([])
 
     func append(_ item: Element) {
         items.withLock { $0.append(item) }

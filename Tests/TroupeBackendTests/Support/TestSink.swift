@@ -1,15 +1,15 @@
-import Synchronization
+import Troupe
 import TroupeBackend
 
 /// A connection's outbound buffer as the front would have it: bounded, never blocking,
 /// counting what it drops. Records every push it takes.
 final class TestSink: PushSink {
-    private let state: Mutex<(pushes: [Push], dropped: Int)>
+    private let state: Locked<(pushes: [Push], dropped: Int)>
     let capacity: Int
 
     init(capacity: Int = 100_000) {
         self.capacity = capacity
-        state = Mutex(([], 0))
+        state = Locked(([], 0))
     }
 
     func offer(_ push: Push) -> Bool {

@@ -14,6 +14,15 @@ struct BackendBenchmarks {
     /// `TROUPE_BENCH_MEMORY_ONLY=1`: only the memory figure (a quick look while tuning).
     static let memoryOnly = ProcessInfo.processInfo.environment["TROUPE_BENCH_MEMORY_ONLY"] == "1"
 
+    /// One figure alone (`TroupeBenchmarks backend-say`, for a profiler).
+    func run(only figure: String) async throws {
+        switch figure {
+        case "say": try await say()
+        case "login": try await login()
+        default: try await memory()
+        }
+    }
+
     func run() async throws {
         if StoreBenchmarks.setTrimThreshold(StoreBenchmarks.trimThreshold) {
             emit("# backend: glibc M_TRIM_THRESHOLD=\(StoreBenchmarks.trimThreshold >> 20) MiB (as the server sets it)")

@@ -27,6 +27,8 @@ case "store":
     try await StoreBenchmarks(harness: harness).run()
 case "backend":
     try await BackendBenchmarks(harness: harness).run()
+case "backend-say", "backend-login", "backend-memory":
+    try await BackendBenchmarks(harness: harness).run(only: String(suite.dropFirst("backend-".count)))
 case "blocks":
     try await BlocksBenchmarks(harness: harness).run()
 case "fanin", "pingpong", "ring", "spawn", "memory":

@@ -67,23 +67,23 @@ struct CoordinatorBehavior: Behavior {
     mutating func receive(_ message: CoordinatorMessage, context: ActorContext<CoordinatorMessage>) async throws {
         switch message {
         case .credit(let user, let kind, let points, let reply):
-            guard var current = state else { return reply?.fail(Self.loading) ?? () }
+            // The state is mutated in place (`state!`), never through a copy: a copy would
+            // duplicate its per-user maps on every credit.
+            guard state != nil else { return reply?.fail(Self.loading) ?? () }
             guard hasRoom else {
                 if reply == nil { services.counters.creditsDropped.add(1, ordering: .relaxed) }
                 return reply?.fail(Self.overloaded) ?? ()
             }
-            let effects = current.credit(user: user, kind: kind.value, points: points, at: services.wallClock.unixMillis())
-            state = current
+            let effects = state!.credit(user: user, kind: kind.value, points: points, at: services.wallClock.unixMillis())
             apply(effects, context)
             pending.contributions += 1
             if let reply { pending.credits.append((reply, points)) }
             flush(context)
         case .vote(let user, let node, let reply):
-            guard var current = state else { return reply.fail(Self.loading) }
+            guard state != nil else { return reply.fail(Self.loading) }
             guard hasRoom else { return reply.fail(Self.overloaded) }
             do {
-                let effects = try current.vote(user: user, node: node, at: services.wallClock.unixMillis())
-                state = current
+                let effects = try state!.vote(user: user, node: node, at: services.wallClock.unixMillis())
                 apply(effects, context)
                 pending.votes.append(reply)
                 flush(context)
@@ -94,9 +94,8 @@ struct CoordinatorBehavior: Behavior {
             guard let state else { return reply.fail(Self.loading) }
             reply.reply(state.snapshot(for: user))
         case .votingEnded(let id):
-            guard var current = state else { return }
-            let effects = current.closeVoting(id: id, at: services.wallClock.unixMillis())
-            state = current
+            guard state != nil else { return }
+            let effects = state!.closeVoting(id: id, at: services.wallClock.unixMillis())
             apply(effects, context)
             flush(context)
         case .committed(let result):

@@ -59,21 +59,24 @@ enum UnlockStore {
         )
     }
 
-    /// Applies `writes` in order. Consecutive progress writes of one target keep only the
-    /// last (progress only grows, and the last one precedes the target's unlock).
+    /// Applies `writes` in order, with two savings that change no outcome: progress writes of
+    /// one target keep only the last (progress only grows, and the last one precedes the
+    /// target's unlock), and ledger rows are inserted many per statement (nothing else in a
+    /// batch reads the ledger, except crediting banked rows, before which they are flushed).
     static func apply(_ writes: [UnlockState.Write], on connection: any DatabaseConnection) throws(DatabaseError) {
         var lastProgress: [NodeLevel: Int] = [:]
         for (index, write) in writes.enumerated() {
             if case .progress(let target, _, _) = write { lastProgress[target] = index }
         }
+        var ledger: [DatabaseValue] = []
         for (index, write) in writes.enumerated() {
+            if case .creditBanked = write { try insertLedger(&ledger, on: connection) }
             switch write {
             case .ledger(let user, let kind, let points, let target, let at):
-                try connection.execute(
-                    "INSERT INTO engagement_ledger (user_id, kind, points, node_id, level, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                    [.integer(user), .text(kind), .integer(points), target.map { .text($0.node.value) } ?? .null,
-                     target.map { .integer(Int64($0.level)) } ?? .null, .integer(at)]
-                )
+                ledger += [
+                    .integer(user), .text(kind), .integer(points), target.map { .text($0.node.value) } ?? .null,
+                    target.map { .integer(Int64($0.level)) } ?? .null, .integer(at),
+                ]
             case .progress(let target, let points, let at):
                 guard lastProgress[target] == index else { continue }
                 try connection.execute(
@@ -122,5 +125,36 @@ enum UnlockStore {
                 )
             }
         }
+        try insertLedger(&ledger, on: connection)
+    }
+
+    /// Ledger rows per multi-row INSERT: a few fixed sizes, so each connection prepares at
+    /// most one statement per size.
+    static let ledgerChunks = [64, 8, 1]
+    static let ledgerColumns = 6
+    static let ledgerInserts = Dictionary(uniqueKeysWithValues: ledgerChunks.map { ($0, ledgerInsert(rows: $0)) })
+
+    /// Inserts the ledger rows in `values` (six values a row) and empties it.
+    private static func insertLedger(_ values: inout [DatabaseValue], on connection: any DatabaseConnection) throws(DatabaseError) {
+        var offset = 0
+        let rows = values.count / ledgerColumns
+        var left = rows
+        for chunk in ledgerChunks {
+            while left >= chunk {
+                let slice = Array(values[offset..<(offset + chunk * ledgerColumns)])
+                try connection.execute(ledgerInserts[chunk] ?? ledgerInsert(rows: chunk), slice)
+                offset += chunk * ledgerColumns
+                left -= chunk
+            }
+        }
+        values.removeAll(keepingCapacity: true)
+    }
+
+    /// `INSERT INTO engagement_ledger … VALUES ($1, …, $6), ($7, …)` for `rows` rows.
+    static func ledgerInsert(rows: Int) -> String {
+        let tuples = (0..<rows).map { row in
+            "(" + (1...ledgerColumns).map { "$\(row * ledgerColumns + $0)" }.joined(separator: ", ") + ")"
+        }
+        return "INSERT INTO engagement_ledger (user_id, kind, points, node_id, level, created_at) VALUES " + tuples.joined(separator: ", ")
     }
 }

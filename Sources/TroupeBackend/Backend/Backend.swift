@@ -233,12 +233,23 @@ public final class Backend: Sendable {
         return try result.get()
     }
 
-    /// The reply for `error`; a storage failure seen by a request is posted to the health
-    /// board at once (the monitor confirms or clears it at its next probe).
+    /// The reply for `error`; storage found unreachable by a request is posted to the
+    /// health board at once (the monitor confirms or clears it at its next probe).
     private func noticeFailure(_ error: any Error) -> ErrorReply {
         let reply = ErrorReply.from(error)
-        if reply.code == .unavailable, error is DatabaseError { board.set(.unavailable(reply.message)) }
+        if Self.storageUnavailable(error) { board.set(.unavailable(reply.message)) }
         return reply
+    }
+
+    /// Whether `error` says storage is unreachable (or behind its open breaker), directly or
+    /// as an actor's reply.
+    static func storageUnavailable(_ error: any Error) -> Bool {
+        switch error {
+        case let database as DatabaseError: database.kind == .unavailable
+        case AskError.failed(let cause): storageUnavailable(cause)
+        case BlockingPoolError.failed(let cause): storageUnavailable(cause)
+        default: false
+        }
     }
 
     private func enter() -> Bool {

@@ -21,6 +21,10 @@ let package = Package(
         .testTarget(name: "TroupeTests", dependencies: ["Troupe", "TroupeTesting"], swiftSettings: strict),
         // A program that embeds the runtime in a small service (`make run` until the server exists).
         .executableTarget(name: "EmbeddedShop", dependencies: ["Troupe"], path: "Examples/EmbeddedShop", swiftSettings: strict),
+        // The backend embedded and driven through its typed API (what the front does, without sockets).
+        .executableTarget(
+            name: "ChatInProcess", dependencies: ["TroupeBackend", "TroupeStore", "Troupe"], path: "Examples/ChatInProcess", swiftSettings: strict
+        ),
         // Release-mode benchmarks with peers measured in the same run (`make bench`).
         .executableTarget(name: "TroupeBenchmarks", dependencies: ["Troupe", "TroupeStore", "TroupeBackend", "CBenchSupport"], swiftSettings: strict),
         // glibc's heap statistics for the memory benchmark (malloc.h is not in Swift's Glibc module).

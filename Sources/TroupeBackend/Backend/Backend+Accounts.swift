@@ -52,48 +52,55 @@ extension Backend {
     /// resumed), then every connection bound to it becomes anonymous and leaves its rooms.
     func logOut(_ login: BackendConnection.Login, on connection: BackendConnection) async throws {
         try await services.writer.execute("DELETE FROM auth_sessions WHERE token_hash = $1", [.blob(login.tokenHash)])
-        connection.unbind(ifBoundTo: login.tokenHash)
+        services.bus.tryUnsubscribe(connection.unbind(ifBoundTo: login.tokenHash))
         try await sessions.ask(login.user) { .revoke(tokenHash: login.tokenHash, $0) }
     }
 
-    /// Binds `connection` to `login`. A login as another user first detaches it from the
-    /// previous user's session (its joins are dropped); a second login as the same user
-    /// keeps its joins and binds the new token.
+    /// Binds `connection` to `login`: a login as another user first drops the previous
+    /// user's subscriptions (its joins) and leaves that user's session; a second login as the
+    /// same user keeps its joins and binds the new token. Then the connection's sink is
+    /// subscribed to the user's topic and `everyone` (if not yet) and the session learns of
+    /// it. If the session cannot be told, the login is undone.
     private func bind(_ connection: BackendConnection, to login: BackendConnection.Login) async throws {
-        let previous = connection.bind(login)
-        if let previous, previous.user != login.user {
-            try await sessions.ask(previous.user) { .detach(connectionID: connection.id, $0) }
+        let rebinding = connection.bind(login)
+        guard rebinding.accepted else { throw ErrorReply.connectionClosed }
+        services.bus.tryUnsubscribe(rebinding.released)
+        if let previous = rebinding.previous, previous.user != login.user {
+            // Best effort: a session that misses it forgets the connection at its next prune.
+            _ = try? await sessions.ask(previous.user) { .detach(connectionID: connection.id, $0) }
         }
-        let subscriptions = try await subscribe(connection, to: [.user(login.user), .everyone])
-        try await handOver(subscriptions) { () throws(AskError) in
-            try await sessions.ask(login.user) { .attach(connection, subscriptions: subscriptions, $0) }
-        }
-    }
-
-    /// Runs `ask`, which hands `subscriptions` to a session; if the session never got them
-    /// (its mailbox was full, it had stopped), ends them here so none is left without owner.
-    func handOver(_ subscriptions: [BusSubscription<PushTopic>], _ ask: () async throws(AskError) -> Void) async throws {
         do {
-            try await ask()
+            try await subscribe(connection, to: [.user(login.user), .everyone], as: login.user)
+            try await sessions.ask(login.user) { .attach(connection, $0) }
         } catch {
-            switch error {
-            case .mailboxFull, .dropped, .stopped, .notPlaced: services.bus.tryUnsubscribe(subscriptions)
-            case .timedOut, .noReply, .cancelled, .failed: break
-            }
+            services.bus.tryUnsubscribe(connection.unbind(ifBoundTo: login.tokenHash))
             throw error
         }
     }
 
-    /// Subscribes the connection's sink to `topics` (the caller's task waits for the bus, so
-    /// the session never has to). A session that does not keep them ends them.
-    func subscribe(_ connection: BackendConnection, to topics: [PushTopic]) async throws -> [BusSubscription<PushTopic>] {
-        var subscriptions: [BusSubscription<PushTopic>] = []
-        do {
-            for topic in topics { subscriptions.append(try await services.bus.subscribe(sink: connection.sink, to: topic)) }
-            return subscriptions
-        } catch {
-            services.bus.tryUnsubscribe(subscriptions)
-            throw ErrorReply(.unavailable, "push delivery unavailable: \(error)")
+    /// Subscribes the connection's sink to those of `topics` it lacks, and hands each
+    /// subscription to the connection (the caller's task waits for the bus, so the session
+    /// never has to). One the connection does not keep (rebound meanwhile, or already
+    /// subscribed) is ended at once.
+    ///
+    /// - Returns: false if the connection is no longer logged in as `user`.
+    @discardableResult
+    func subscribe(_ connection: BackendConnection, to topics: [PushTopic], as user: UserName) async throws -> Bool {
+        for topic in connection.missing(topics) {
+            let subscription: BusSubscription<PushTopic>
+            do {
+                subscription = try await services.bus.subscribe(sink: connection.sink, to: topic)
+            } catch {
+                throw ErrorReply(.unavailable, "push delivery unavailable: \(error)")
+            }
+            switch connection.adopt(subscription, for: user) {
+            case .adopted: continue
+            case .duplicate: services.bus.tryUnsubscribe([subscription])
+            case .notBound:
+                services.bus.tryUnsubscribe([subscription])
+                return false
+            }
         }
+        return true
     }
 }

@@ -40,13 +40,10 @@ extension Backend {
             try await logOut(login, on: connection)
             return .ok
         case .join(let room):
-            guard let subscription = try await subscribe(connection, to: [.room(room)]).first else { return .ok }
-            try await handOver([subscription]) { () throws(AskError) in
-                try await sessions.ask(login.user) { .join(connectionID: connection.id, room, subscription, $0) }
-            }
+            guard try await subscribe(connection, to: [.room(room)], as: login.user) else { throw ErrorReply.noauth }
             return .ok
         case .leave(let room):
-            try await sessions.ask(login.user) { .leave(connectionID: connection.id, room, $0) }
+            if let subscription = connection.drop(.room(room)) { services.bus.tryUnsubscribe([subscription]) }
             return .ok
         case .say(let room, let text):
             try await charge(login.user)

@@ -99,7 +99,10 @@ public final class Backend: Sendable {
         accounts = ChildRef()
         coordinator = ChildRef()
         monitor = ChildRef()
-        sessions = KeyedActors(options: try KeyedOptions(maxLive: configuration.maxSessions, idleTimeout: configuration.cacheIdleTimeout, mailbox: mailbox)) { user in
+        // Sessions are told things that release other things (detach, revoke): their senders
+        // wait for room, up to the ask's deadline, rather than be refused.
+        let sessionMailbox = try MailboxConfiguration(capacity: configuration.mailboxCapacity, overflow: .suspend())
+        sessions = KeyedActors(options: try KeyedOptions(maxLive: configuration.maxSessions, idleTimeout: configuration.cacheIdleTimeout, mailbox: sessionMailbox)) { user in
             SessionBehavior(user: user, bus: bus)
         }
         caches = KeyedActors(options: try KeyedOptions(maxLive: configuration.maxCaches, idleTimeout: configuration.cacheIdleTimeout, mailbox: mailbox)) { user in
@@ -190,12 +193,14 @@ public final class Backend: Sendable {
         return BackendConnection(id: nextConnectionID.add(1, ordering: .relaxed).oldValue, sink: pushes)
     }
 
-    /// The connection closed: it leaves its rooms and its session. Call once per connection.
+    /// The connection closed: its subscriptions end at once, and it leaves its session.
+    /// Later requests on it are refused; call once per connection (more does nothing).
     public func disconnect(_ connection: BackendConnection) async {
-        guard !connection.isClosed else { return }
-        connection.close()
+        guard let (login, released) = connection.close() else { return }
         liveConnections.subtract(1, ordering: .relaxed)
-        guard let login = connection.bind(nil) else { return }
+        services.bus.tryUnsubscribe(released)
+        guard let login else { return }
+        // Best effort: a session that misses it forgets the connection at its next prune.
         _ = try? await sessions.ask(login.user) { .detach(connectionID: connection.id, $0) }
     }
 
@@ -215,6 +220,10 @@ public final class Backend: Sendable {
         guard enter() else {
             services.counters.refusedWhileDraining.add(1, ordering: .relaxed)
             throw .shuttingDown
+        }
+        guard !connection.isClosed else {
+            leave()
+            throw .connectionClosed
         }
         guard await connection.beginRequest() else {
             leave()

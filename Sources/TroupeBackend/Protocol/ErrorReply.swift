@@ -53,6 +53,8 @@ public struct ErrorReply: Error, Sendable, Hashable, CustomStringConvertible {
     public static let invalidToken = ErrorReply(.denied, "invalid token")
     /// `-DENIED admin only`.
     public static let adminOnly = ErrorReply(.denied, "admin only")
+    /// `-ERR connection closed`: a request on a connection that was disconnected.
+    public static let connectionClosed = ErrorReply(.err, "connection closed")
     /// `-SHUTDOWN server is shutting down`.
     public static let shuttingDown = ErrorReply(.shutdown, "server is shutting down")
 

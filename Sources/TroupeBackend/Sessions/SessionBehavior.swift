@@ -1,33 +1,34 @@
 import Troupe
 
 /// The session of one logged-in user (keyed actor `users/session/<user>`): the user's live
-/// connections as push targets and each connection's joined rooms.
+/// connections, as push targets, and through them each connection's joined rooms.
 ///
-/// It owns the bus subscriptions of its connections: each attached connection's sink is
-/// subscribed to the user's own topic (DMs), to `everyone` (unlocks, voting), and to every
-/// room it joined. The caller makes a subscription before it asks (so the push path is in
-/// place when the reply says so); the session keeps it, or ends it at once when it is not
-/// wanted (the connection is no longer this user's, or already joined that room). Its
-/// handlers never wait for anything, which keeps an idle session small: an actor's task
-/// keeps the memory its deepest handler needed.
+/// A connection owns its bus subscriptions (its user's topic, `everyone`, its rooms; see
+/// ``BackendConnection``); the session knows which connections are the user's, so that a
+/// `LOGOUT` reaches every connection bound to the token, and so that it stays alive while
+/// it holds one (never passivated or evicted away: a session with no connection is an
+/// ordinary idle keyed actor, passivated after its idle time, so a user with no connection
+/// costs no memory).
 ///
-/// While it holds a connection it stays alive (never passivated or evicted away); with none
-/// it is an ordinary idle keyed actor, passivated after its idle time, so a user with no
-/// connection costs no memory.
+/// Its handlers never wait, which keeps an idle session small (an actor's task keeps the
+/// memory its deepest await chain needed). Its mailbox makes senders wait for room (up to
+/// their ask deadline) rather than refuse: what it is told releases things, and must not
+/// be lost to a full mailbox.
 ///
-/// When an incarnation ends for any reason (a crash included), it ends every subscription
-/// it holds and makes its connections anonymous: a session never leaves a subscription
-/// behind that nothing owns. Those connections log in again (`RESUME`).
+/// Robustness: a connection that closed or was rebound while its `detach` could not be
+/// delivered is forgotten by ``pruneInterval`` at the latest. When an incarnation ends for
+/// any reason (a crash included), it makes its connections anonymous and ends their
+/// subscriptions: nothing is left that nothing owns. Those connections log in again
+/// (`RESUME`).
 struct SessionBehavior: Behavior {
     typealias Message = SessionMessage
+
+    /// How often a session with connections checks that each is still this user's.
+    static let pruneInterval: Duration = .seconds(60)
 
     struct Attached {
         let connection: BackendConnection
         var tokenHash: [UInt8]
-        let subscriptions: [BusSubscription<PushTopic>]
-        var rooms: [RoomName: BusSubscription<PushTopic>] = [:]
-
-        var allSubscriptions: [BusSubscription<PushTopic>] { subscriptions + Array(rooms.values) }
     }
 
     let user: UserName
@@ -36,67 +37,44 @@ struct SessionBehavior: Behavior {
 
     mutating func receive(_ message: SessionMessage, context: ActorContext<SessionMessage>) async throws {
         switch message {
-        case .attach(let connection, let subscriptions, let reply):
-            attach(connection, subscriptions, context)
+        case .attach(let connection, let reply):
+            if let login = connection.login, login.user == user, !connection.isClosed {
+                // A second login as the same user replaces the token, keeps the rest.
+                attached[connection.id] = Attached(connection: connection, tokenHash: login.tokenHash)
+            }
             reply.reply(())
         case .detach(let connectionID, let reply):
-            if let gone = attached.removeValue(forKey: connectionID) {
-                bus.tryUnsubscribe(gone.allSubscriptions)
-            }
-            updatePin(context)
-            reply.reply(())
-        case .join(let connectionID, let room, let subscription, let reply):
-            guard attached[connectionID] != nil else {
-                bus.tryUnsubscribe([subscription])
-                return reply.fail(ErrorReply.noauth)
-            }
-            if attached[connectionID]?.rooms[room] == nil {
-                attached[connectionID]?.rooms[room] = subscription
-            } else {
-                bus.tryUnsubscribe([subscription])
-            }
-            reply.reply(())
-        case .leave(let connectionID, let room, let reply):
-            if let subscription = attached[connectionID]?.rooms.removeValue(forKey: room) {
-                bus.tryUnsubscribe([subscription])
-            }
+            attached.removeValue(forKey: connectionID)
             reply.reply(())
         case .revoke(let tokenHash, let reply):
             for (id, entry) in attached where entry.tokenHash == tokenHash {
                 attached.removeValue(forKey: id)
-                entry.connection.unbind(ifBoundTo: tokenHash)
-                bus.tryUnsubscribe(entry.allSubscriptions)
+                bus.tryUnsubscribe(entry.connection.unbind(ifBoundTo: tokenHash))
             }
-            updatePin(context)
             reply.reply(())
         case .connections(let reply):
             reply.reply(attached.count)
+        case .prune:
+            attached = attached.filter { $0.value.connection.isBound(to: user) }
         }
-    }
-
-    private mutating func attach(_ connection: BackendConnection, _ subscriptions: [BusSubscription<PushTopic>], _ context: ActorContext<SessionMessage>) {
-        guard let login = connection.login, login.user == user else {
-            // Logged out or rebound before this request arrived: nothing to attach.
-            return bus.tryUnsubscribe(subscriptions)
-        }
-        if attached[connection.id] != nil {
-            // Logged in again as the same user: the new token, the same joins.
-            attached[connection.id]?.tokenHash = login.tokenHash
-            return bus.tryUnsubscribe(subscriptions)
-        }
-        attached[connection.id] = Attached(connection: connection, tokenHash: login.tokenHash, subscriptions: subscriptions)
         updatePin(context)
     }
 
     mutating func stopping(context: ActorContext<SessionMessage>) async {
         for entry in attached.values {
-            entry.connection.unbind(ifBoundTo: entry.tokenHash)
-            bus.tryUnsubscribe(entry.allSubscriptions)
+            bus.tryUnsubscribe(entry.connection.unbind(ifBoundTo: entry.tokenHash))
         }
         attached.removeAll()
     }
 
+    /// Pinned, with a prune timer, while it has connections; an ordinary idle actor without.
     private func updatePin(_ context: ActorContext<SessionMessage>) {
-        context.keepAlive(!attached.isEmpty)
+        let live = !attached.isEmpty
+        context.keepAlive(live)
+        if live, !context.isTimerActive("prune") {
+            try? context.startPeriodicTimer("prune", every: Self.pruneInterval, message: .prune)
+        } else if !live {
+            context.cancelTimer("prune")
+        }
     }
 }

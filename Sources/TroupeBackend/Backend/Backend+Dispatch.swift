@@ -161,8 +161,12 @@ extension Backend {
     /// message itself is what the reply acknowledges). A full coordinator loses the credit,
     /// never the message.
     func creditMessage(by user: Int64) async {
-        guard let points = try? await weight(of: .message) else { return }
-        _ = coordinator.trySend(.credit(user: user, kind: .message, points: points, nil))
+        guard let points = try? await weight(of: .message),
+              coordinator.trySend(.credit(user: user, kind: .message, points: points, nil)) == .enqueued
+        else {
+            services.counters.creditsDropped.add(1, ordering: .relaxed)
+            return
+        }
     }
 
     // MARK: Direct messages
@@ -183,9 +187,14 @@ extension Backend {
             "INSERT INTO direct_messages (sender_id, recipient_id, user_low, user_high, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             [.integer(sender.userID), .integer(otherID), .integer(low), .integer(high), .blob(text), .integer(now)]
         )
-        try await caches.ask(sender.user) { .invalidate(other: other, $0) }
-        if other != sender.user {
-            try await caches.ask(other) { .invalidate(other: sender.user, $0) }
+        // The DM is stored: from here on nothing fails the reply. An invalidation that cannot
+        // be delivered (a full cache mailbox) is counted; that page then lives out its TTL.
+        for (owner, partner) in other == sender.user ? [(other, other)] : [(sender.user, other), (other, sender.user)] {
+            do {
+                try await caches.ask(owner) { .invalidate(other: partner, $0) }
+            } catch {
+                services.counters.invalidationsLost.add(1, ordering: .relaxed)
+            }
         }
         let record = DirectRecord(id: id, from: sender.user.value, to: other.value, text: text, at: now)
         services.publish(record.push, to: .user(sender.user))

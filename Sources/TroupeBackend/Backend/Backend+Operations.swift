@@ -44,6 +44,7 @@ extension Backend {
         lines.append(("cache_misses", "\(counters.cacheMisses.load(ordering: .relaxed))"))
         lines.append(("rate_limited", "\(counters.rateLimited.load(ordering: .relaxed))"))
         lines.append(("failed_logins", "\(counters.failedLogins.load(ordering: .relaxed))"))
+        lines.append(("cache_invalidations_lost", "\(counters.invalidationsLost.load(ordering: .relaxed))"))
         lines.append(("credits_dropped", "\(counters.creditsDropped.load(ordering: .relaxed))"))
         lines.append(("pushes_dropped_at_bus", "\(counters.pushesDroppedAtBus.load(ordering: .relaxed))"))
         lines.append(("kdf_queued", "\(kdf.metrics.queued)"))

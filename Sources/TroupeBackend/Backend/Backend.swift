@@ -52,6 +52,8 @@ public final class Backend: Sendable {
         var draining = false
         var inFlight = 0
         var drained: [CheckedContinuation<Void, Never>] = []
+        /// The drain's deadline passed: shutdown no longer waits for requests in flight.
+        var gaveUp = false
     }
 
     // MARK: Starting
@@ -94,8 +96,10 @@ public final class Backend: Sendable {
             idleTimeout: Self.idleTimeout(of: configuration.userRate), maxKeys: configuration.maxRateLimitedUsers
         ), mailbox: mailbox)
         weights = TTLCache(try TTLCacheConfiguration(ttl: configuration.weightsTTL, maxEntries: 16), mailbox: mailbox)
-        hasher = try PasswordHasher(cost: configuration.passwordCost)
         kdf = try BlockingPool(name: "kdf", threads: configuration.kdfThreads, queueCapacity: configuration.kdfQueueCapacity, clock: system.clock)
+        // Making a hasher computes its dummy hash: a KDF thread's work, not the cooperative pool's.
+        let cost = configuration.passwordCost
+        hasher = try await kdf.run { try PasswordHasher(cost: cost) }
         accounts = ChildRef()
         coordinator = ChildRef()
         monitor = ChildRef()
@@ -124,7 +128,6 @@ public final class Backend: Sendable {
             perKey: configuration.failedLogins, idleTimeout: Self.idleTimeout(of: configuration.failedLogins), maxKeys: configuration.maxFailedLoginNames
         )
         try await system.start(.supervisor("services", SupervisorSpec(strategy: .oneForOne, children: [
-            bus.childSpec("bus", restart: .permanent),
             limiter.childSpec("limiter", restart: .permanent),
             weights.childSpec("weights", restart: .permanent),
             accounts.childSpec("accounts", mailbox: mailbox) {
@@ -133,8 +136,12 @@ public final class Backend: Sendable {
             coordinator.childSpec("unlock", mailbox: mailbox) { CoordinatorBehavior(services: services) },
             monitor.childSpec("health", mailbox: mailbox) { HealthMonitor(services: services, board: board) },
         ])))
-        try await system.start(.supervisor("users", SupervisorSpec(strategy: .oneForOne, children: [
-            sessions.childSpec("session"), caches.childSpec("cache"),
+        // The bus with the sessions whose connections' subscriptions it holds: a restart of
+        // the bus forgets every subscription, so rest-for-one restarts the sessions too, whose
+        // end makes their connections anonymous (they log in again) instead of leaving them
+        // logged in and deaf.
+        try await system.start(.supervisor("users", SupervisorSpec(strategy: .restForOne, children: [
+            bus.childSpec("bus", restart: .permanent), sessions.childSpec("session"), caches.childSpec("cache"),
         ])))
         try await system.start(rooms.childSpec("rooms"))
         for spec in front { try await system.start(spec) }
@@ -286,6 +293,8 @@ public final class Backend: Sendable {
     /// the KDF threads end.
     @discardableResult
     public func shutdown(deadline: Duration = .seconds(10)) async -> ShutdownReport {
+        let clock = system.clock
+        let end = clock.now.advanced(by: deadline)
         let alreadyDrained: Bool = admission.withLock { admission in
             admission.draining = true
             return admission.inFlight == 0
@@ -295,19 +304,31 @@ public final class Backend: Sendable {
                 group.addTask { [self] in
                     await withCheckedContinuation { continuation in
                         let done: Bool = admission.withLock { admission in
-                            guard admission.inFlight > 0 else { return true }
+                            guard admission.inFlight > 0, !admission.gaveUp else { return true }
                             admission.drained.append(continuation)
                             return false
                         }
                         if done { continuation.resume() }
                     }
                 }
-                group.addTask { [system] in try? await system.clock.sleep(for: deadline) }
+                group.addTask { [self] in
+                    // At the deadline, stop waiting for the requests in flight: release the
+                    // drain waiter (it does not end by cancellation).
+                    _ = try? await clock.sleep(until: end, tolerance: nil)
+                    let waiters: [CheckedContinuation<Void, Never>] = admission.withLock { admission in
+                        admission.gaveUp = true
+                        defer { admission.drained.removeAll() }
+                        return admission.drained
+                    }
+                    for waiter in waiters { waiter.resume() }
+                }
                 await group.next()
                 group.cancelAll()
             }
         }
-        let report = await system.shutdown(timeout: deadline)
+        // What is left of the deadline bounds the tree's stop (at least a moment for it).
+        let left = max(clock.now.duration(to: end), .milliseconds(100))
+        let report = await system.shutdown(timeout: left)
         await kdf.shutdown()
         return report
     }

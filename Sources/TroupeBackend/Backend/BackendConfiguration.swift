@@ -73,7 +73,9 @@ public struct BackendConfiguration: Sendable {
     public var mailboxCapacity = 1_024
     /// Pushes waiting in the event bus's mailbox; one more is dropped and counted.
     public var busCapacity = 65_536
-    /// How long a request may take end to end before it is `-TIMEOUT`.
+    /// The deadline of every ask a request makes (each wait for an actor's reply, mailbox
+    /// room included); past it the request is `-TIMEOUT`. Storage waits have their own
+    /// deadlines (``PoolOptions/defaultTimeout``, ``WriterOptions/timeout``).
     public var requestTimeout: Duration = .seconds(5)
 
     // MARK: Engagement
@@ -114,6 +116,9 @@ public struct BackendConfiguration: Sendable {
     /// Where log lines go; default standard error.
     public var logger: @Sendable (LogLevel, String) -> Void = ActorSystem.Configuration.standardError
 
+    /// The longest `tokenLifetime` or `votingDuration` accepted.
+    public static let longestDuration: Duration = .seconds(100 * 365 * 24 * 3_600)
+
     /// The defaults: SQLite at `./troupe.db`, no admins, PROTOCOL.md's limits.
     public init() {}
 
@@ -143,6 +148,10 @@ public struct BackendConfiguration: Sendable {
             (votingDuration, "voting duration"), (healthInterval, "health interval"), (statsTimeout, "stats timeout"),
         ] where value <= .zero {
             throw .invalidDuration(setting: name, value: value)
+        }
+        // Durations turned into Unix milliseconds must stay far from Int64's end.
+        for (value, name) in [(tokenLifetime, "token lifetime"), (votingDuration, "voting duration")] where value > Self.longestDuration {
+            throw .invalidDuration(setting: "\(name) (at most 100 years)", value: value)
         }
         guard !nodeID.isEmpty else { throw .invalidName("node id (empty)") }
     }

@@ -11,7 +11,10 @@ final class BackendCounters: Sendable {
     let pushesDroppedAtBus = Atomic<Int>(0)
     /// Failed logins (wrong user, name or password).
     let failedLogins = Atomic<Int>(0)
-    /// `message` credits of `SAY`/`DM` the coordinator had no room for.
+    /// DM cache invalidations that could not be delivered (the page lives out its TTL).
+    let invalidationsLost = Atomic<Int>(0)
+    /// `message` credits of `SAY`/`DM` that were not applied: the coordinator's mailbox or
+    /// batch was full, it was loading, or the weight could not be read.
     let creditsDropped = Atomic<Int>(0)
     /// Requests answered `-SHUTDOWN`.
     let refusedWhileDraining = Atomic<Int>(0)

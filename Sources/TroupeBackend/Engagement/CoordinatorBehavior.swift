@@ -69,7 +69,10 @@ struct CoordinatorBehavior: Behavior {
         case .credit(let user, let kind, let points, let reply):
             // The state is mutated in place (`state!`), never through a copy: a copy would
             // duplicate its per-user maps on every credit.
-            guard state != nil else { return reply?.fail(Self.loading) ?? () }
+            guard state != nil else {
+                if reply == nil { services.counters.creditsDropped.add(1, ordering: .relaxed) }
+                return reply?.fail(Self.loading) ?? ()
+            }
             guard hasRoom else {
                 if reply == nil { services.counters.creditsDropped.add(1, ordering: .relaxed) }
                 return reply?.fail(Self.overloaded) ?? ()

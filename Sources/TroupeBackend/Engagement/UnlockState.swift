@@ -216,7 +216,7 @@ struct UnlockState: Sendable {
             } else {
                 // Banked points credited at the end of a vote that overshot: they stay banked
                 // as a sum (their ledger rows already name the unlocked target).
-                banked += extra
+                banked = banked.saturatingAdd(extra)
             }
         }
         openVoting(at: now, into: &effects)
@@ -250,8 +250,9 @@ struct UnlockState: Sendable {
     }
 
     private mutating func bank(_ points: Int64, user: Int64, kind: String, at now: Int64, into effects: inout Effects) {
-        banked += points
-        mine[user, default: 0] += points
+        // Banked points only accumulate once progression is complete: saturate, never trap.
+        banked = banked.saturatingAdd(points)
+        mine[user, default: 0] = mine[user, default: 0].saturatingAdd(points)
         effects.writes.append(.ledger(user: user, kind: kind, points: points, target: nil, at: now))
     }
 
@@ -261,5 +262,13 @@ struct UnlockState: Sendable {
         case .voting(let voting): .state(target: nil, banked: banked, votingID: voting.id, at: now)
         case .complete: .state(target: nil, banked: banked, votingID: nil, at: now)
         }
+    }
+}
+
+extension Int64 {
+    /// `self + other`, or `Int64.max` where that would overflow (points are never negative).
+    func saturatingAdd(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
     }
 }

@@ -40,7 +40,8 @@ enum UnlockStore {
         }
         var progress: Int64 = 0
         var mine: [Int64: Int64] = [:]
-        if voting != nil {
+        if voting != nil || target == nil {
+            // Voting, or complete: `mine` counts each user's banked points.
             for row in try connection.query("SELECT user_id, SUM(points) FROM engagement_ledger WHERE node_id IS NULL GROUP BY user_id", []) {
                 mine[try row.decode(Int64.self, at: 0)] = try row.decode(Int64.self, at: 1)
             }

@@ -15,12 +15,16 @@ extension ErrorReply {
     }
 
     /// The reply for an ask that got no answer. A full mailbox means the request never
-    /// reached the actor (`BUSY`); a passed deadline may have taken effect (`TIMEOUT`).
+    /// reached the actor (`BUSY`); a passed deadline, or an actor that stopped before it
+    /// replied, may have let it take effect (`TIMEOUT`).
     static func ask(_ error: AskError) -> ErrorReply {
         switch error {
         case .timedOut: ErrorReply(.timeout, "no reply within the request's deadline")
         case .mailboxFull, .dropped: .busy("overloaded")
-        case .stopped, .noReply, .notPlaced: ErrorReply(.unavailable, "the service restarted; retry")
+        // The actor stopped or restarted without replying: it may have done the work (a
+        // room that committed a SAY, then failed), so the caller must not assume it did not.
+        case .stopped, .noReply: ErrorReply(.timeout, "the service restarted before it replied; the request may or may not have taken effect")
+        case .notPlaced: ErrorReply(.unavailable, "the service is not running")
         case .cancelled: ErrorReply(.timeout, "the request was cancelled")
         case .failed(let cause): from(cause)
         }

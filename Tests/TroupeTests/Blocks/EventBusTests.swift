@@ -484,6 +484,41 @@ import TroupeTesting
         await system.shutdown()
     }
 
+    /// An owner may still hold a subscription from before a restart of the bus actor; ending
+    /// it (each way there is) must not end the newer subscription the next incarnation made,
+    /// so ids are never reused across restarts.
+    @Test(arguments: ["unsubscribe", "unsubscribeAll", "tryUnsubscribe"])
+    func aSubscriptionFromBeforeARestartCannotEndANewerOne(_ removal: String) async throws {
+        let (system, bus) = try await startBus()
+        let (before, after) = (TestSink(), TestSink())
+        let old = try await bus.subscribe(sink: before, to: "t")
+        #expect(system.injectFault(at: ActorPath("/root/services/bus")!))
+        // The message that fails; its reply channel is dropped with the incarnation.
+        _ = try? await bus.metrics()
+        let new = try await bus.subscribe(sink: after, to: "t")
+        #expect(new.id != old.id)
+        #expect(new.id > old.id, "ids go on increasing across the restart")
+
+        switch removal {
+        case "unsubscribe":
+            #expect(try await bus.unsubscribe(old) == false, "the old subscription has ended")
+        case "unsubscribeAll":
+            #expect(try await bus.unsubscribe([old]) == 0, "the old subscription has ended")
+        default:
+            bus.tryUnsubscribe([old])
+        }
+        // Asked after the removal was delivered (a release goes on the system lane, which
+        // the bus actor handles first): the newer sink is still subscribed.
+        let metrics = try await bus.metrics()
+        #expect(metrics.sinkSubscriptions == 1)
+        #expect(metrics.unsubscribed == 0)
+        #expect(bus.tryPublish(1, to: "t") == PublishReport(queued: 1))
+        try await eventually("the newer sink still gets events") { after.taken == [1] }
+        #expect(before.taken.isEmpty)
+        #expect(try await bus.unsubscribe(new), "live until its own unsubscribe")
+        await system.shutdown()
+    }
+
     @Test func invalidQueuesAreConfigurationErrors() {
         #expect(throws: ConfigurationError.self) { try SubscriberQueue(capacity: 0, overflow: .dropOldest) }
         #expect(throws: ConfigurationError.self) { try SubscriberQueue(capacity: 1, overflow: .blockPublisher(timeout: .zero)) }

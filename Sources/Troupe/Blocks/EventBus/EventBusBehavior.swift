@@ -60,7 +60,7 @@ struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
         case .subscribe(let request, let reply):
             reply.reply(try subscribe(request, context))
         case .subscribeSink(let topic, let offer, let reply):
-            let id = registry.nextID()
+            let id = routes.nextSubscriptionID()
             routes.setSinks(sinks.add(BusSinks.Sink(id: id, offer: offer), topic: topic), for: topic)
             // A sink is no actor: the subscription names the bus actor.
             reply.reply(BusSubscription(id: id, topic: topic, subscriber: context.path))
@@ -104,7 +104,7 @@ struct EventBusBehavior<Topic: Hashable & Sendable, Event: Sendable>: Behavior {
     }
 
     private mutating func subscribe(_ request: SubscribeRequest<Topic, Event>, _ context: ActorContext<Message>) throws -> BusSubscription<Topic> {
-        let id = registry.nextID()
+        let id = routes.nextSubscriptionID()
         let deliver = request.deliver
         let ended = Completion<Void>()
         // Ids are unique, so the name is too: spawning cannot fail for a duplicate.

@@ -1,5 +1,6 @@
 /// The subscriptions of an event bus, by id, topic and subscriber, as a plain value owned
-/// by the bus actor.
+/// by the bus actor. Ids come from ``BusRoutes/nextSubscriptionID()``, not from here: this
+/// value starts afresh with each incarnation of the bus actor, and ids must not.
 ///
 /// # Invariants
 /// - A subscription is in `records`, in its topic's list and in its subscriber's set, or in
@@ -14,13 +15,6 @@ struct EventBusRegistry<Topic: Hashable & Sendable, Event: Sendable> {
     private(set) var records: [UInt64: Record] = [:]
     private var byTopic: [Topic: [UInt64]] = [:]
     private var bySubscriber: [ActorPath: Set<UInt64>] = [:]
-    private var lastID: UInt64 = 0
-
-    /// A fresh subscription id.
-    mutating func nextID() -> UInt64 {
-        lastID += 1
-        return lastID
-    }
 
     mutating func add(_ route: BusRoute<Event>, topic: Topic) -> BusSubscription<Topic> {
         let subscription = BusSubscription(id: route.id, topic: topic, subscriber: route.subscriber)

@@ -65,3 +65,29 @@ import TroupeTesting
 private struct Idle: Behavior {
     func receive(_ message: Int, context: ActorContext<Int>) async throws {}
 }
+
+@Suite struct BusRestartTests {
+    /// A restart of the event bus forgets every subscription: the sessions restart with it
+    /// and make their connections anonymous, so none stays logged in but deaf; a RESUME
+    /// brings the pushes back.
+    @Test func aBusRestartLogsConnectionsOutInsteadOfLeavingThemDeaf() async throws {
+        try await BackendFixture.with(configure: { $0.faultInjection = true }) { fixture in
+            let root = try await fixture.admin()
+            let alice = try await fixture.user("alice")
+            let token = try await alice.ok("LOGIN", "alice", "password-1").text ?? ""
+            try await alice.ok("JOIN", "lobby")
+            try await root.ok("CRASH", "/root/users/bus")
+            // The next push reaches the bus actor, which fails on it and restarts.
+            _ = try await alice.integer("SAY", "lobby", "the message the bus fails on")
+            try await poll("alice's session ended with the bus") { alice.connection.user == nil }
+            let whoami = try await alice.ok("WHOAMI")
+            #expect(whoami == .null)
+            try await alice.ok("RESUME", token)
+            try await alice.ok("JOIN", "lobby")
+            let before = alice.sink.pushes.count
+            let id = try await alice.integer("SAY", "lobby", "heard again")
+            try await poll("the push arrives") { alice.sink.pushes.count > before }
+            #expect(alice.sink.pushes.last == .message(room: "lobby", id: id, user: "alice", text: Array("heard again".utf8), at: BackendFixture.epoch))
+        }
+    }
+}

@@ -181,6 +181,65 @@ import TroupeTesting
         }
     }
 
+    /// `redis-benchmark -c 50 --user U -a P`: 50 connections AUTH as one user at once. Only
+    /// as many checks run at once as the bucket holds (5); the others wait their turn
+    /// instead of being refused.
+    @Test func fiftyConcurrentRightPasswordsForOneNameAllSucceed() async throws {
+        try await BackendFixture.with { fixture in
+            try await fixture.connect().ok("REGISTER", "alice", "password-1")
+            let clients = (0..<50).map { _ in fixture.connect() }
+            let results = await withTaskGroup(of: Result<Reply, ErrorReply>.self) { group in
+                for client in clients {
+                    group.addTask { await client.run("AUTH", "alice", "password-1") }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.count == 50)
+            for result in results {
+                #expect(result == .success(.ok))
+            }
+            for client in clients {
+                #expect(client.connection.user?.value == "alice")
+            }
+            // None of them was charged: five failures are still answered as such.
+            let client = fixture.connect()
+            for _ in 0..<5 {
+                #expect(await client.fails("LOGIN", "alice", "wrong-password")?.code == .denied)
+            }
+            #expect(await client.fails("LOGIN", "alice", "password-1")?.code == .busy)
+        }
+    }
+
+    /// A burst of wrong passwords, all at once, cannot get more guesses checked than the
+    /// bucket holds: 5 are checked (the KDF runs 5 times), the other 15 wait and are then
+    /// refused, and the right password is refused until a token comes back.
+    @Test func twentyConcurrentWrongPasswordsGetOnlyFiveChecked() async throws {
+        try await BackendFixture.with { fixture in
+            try await fixture.connect().ok("REGISTER", "alice", "password-1")
+            let kdf = fixture.backend.kdf
+            try await eventually("the KDF pool is idle") { kdf.metrics.running == 0 }
+            let before = kdf.metrics.completed
+            let clients = (0..<20).map { _ in fixture.connect() }
+            let failures = await withTaskGroup(of: ErrorReply?.self) { group in
+                for client in clients {
+                    group.addTask { await client.fails("AUTH", "alice", "wrong-password-\(client.connection.id)") }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let denied = failures.filter { $0?.text == "DENIED invalid credentials" }.count
+            let busy = failures.filter { $0?.text == "BUSY too many failed logins for this user, retry after 12000 ms" }.count
+            #expect(denied == 5, "\(failures)")
+            #expect(busy == 15, "\(failures)")
+            #expect(kdf.metrics.completed == before + 5)
+            #expect(await clients[0].fails("AUTH", "alice", "password-1")?.text
+                == "BUSY too many failed logins for this user, retry after 12000 ms")
+            #expect(kdf.metrics.completed == before + 5)
+            fixture.clock.advance(by: .seconds(12))
+            try await clients[0].ok("AUTH", "alice", "password-1")
+            #expect(clients[0].connection.user?.value == "alice")
+        }
+    }
+
     /// An unknown user's password is checked against a dummy hash: the KDF runs once per
     /// login whether or not the user exists, which is what makes the time similar.
     @Test func anUnknownUsersLoginRunsTheKDF() async throws {

@@ -8,10 +8,3 @@ enum AccountsMessage: Sendable {
     /// A verification ended (pipeToSelf): settles the name's failed-login bucket.
     case verified(user: UserName, Result<Account?, any Error>, ReplyTo<Account>)
 }
-
-/// A user account as a login binds it.
-struct Account: Sendable, Hashable {
-    let id: Int64
-    let name: UserName
-    let isAdmin: Bool
-}

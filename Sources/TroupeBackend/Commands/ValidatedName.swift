@@ -4,6 +4,8 @@
 public protocol ValidatedName: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The lower-cased name.
     var value: String { get }
+    /// A name from `value` as it is, without checking it: only for text already known to
+    /// follow the kind's rules (lower-cased, within its alphabet and length).
     init(unchecked value: String)
     /// Most bytes a name may have.
     static var maxLength: Int { get }
@@ -30,47 +32,14 @@ extension ValidatedName {
         self.init(Array(text.utf8))
     }
 
+    /// The name itself (``value``).
     public var description: String { value }
 
+    /// Orders names by their text (byte order, as they are ASCII).
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
 
     static func isLowerAlphanumericOrUnderscore(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
             || byte == UInt8(ascii: "_")
     }
-}
-
-/// A user name: `[a-z0-9_]{1,32}`.
-public struct UserName: ValidatedName {
-    public let value: String
-    public init(unchecked value: String) { self.value = value }
-    public static let maxLength = 32
-    public static func allows(_ byte: UInt8) -> Bool { isLowerAlphanumericOrUnderscore(byte) }
-}
-
-/// A room name: `[a-z0-9_-]{1,64}`.
-public struct RoomName: ValidatedName {
-    public let value: String
-    public init(unchecked value: String) { self.value = value }
-    public static let maxLength = 64
-    public static func allows(_ byte: UInt8) -> Bool { isLowerAlphanumericOrUnderscore(byte) || byte == UInt8(ascii: "-") }
-}
-
-/// A progression node name: `[a-z0-9_-]{1,64}`.
-public struct NodeName: ValidatedName {
-    public let value: String
-    public init(unchecked value: String) { self.value = value }
-    public static let maxLength = 64
-    public static func allows(_ byte: UInt8) -> Bool { isLowerAlphanumericOrUnderscore(byte) || byte == UInt8(ascii: "-") }
-}
-
-/// An engagement kind: `[a-z0-9_]{1,32}`.
-public struct EngagementKind: ValidatedName {
-    public let value: String
-    public init(unchecked value: String) { self.value = value }
-    public static let maxLength = 32
-    public static func allows(_ byte: UInt8) -> Bool { isLowerAlphanumericOrUnderscore(byte) }
-
-    /// The kind every `SAY` and `DM` records.
-    public static let message = EngagementKind(unchecked: "message")
 }

@@ -89,3 +89,19 @@ import TroupeTesting
         configuration.healthInterval = .seconds(600)
     }
 }
+
+extension SessionsTests {
+    /// A connection's joins are bounded: one more than the limit is TOOLARGE, a repeated JOIN
+    /// of a joined room is not counted, and a LEAVE makes room again.
+    @Test func joinsPerConnectionAreBounded() async throws {
+        try await BackendFixture.with(configure: { $0.maxRoomsPerConnection = 3 }) { fixture in
+            let alice = try await fixture.user("alice")
+            for room in ["a", "b", "c"] { try await alice.ok("JOIN", room) }
+            try await alice.ok("JOIN", "a")
+            let refused = await alice.fails("JOIN", "d")
+            #expect(refused?.text == "TOOLARGE a connection may join at most 3 rooms")
+            try await alice.ok("LEAVE", "b")
+            try await alice.ok("JOIN", "d")
+        }
+    }
+}

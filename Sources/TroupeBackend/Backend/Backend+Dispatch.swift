@@ -40,6 +40,10 @@ extension Backend {
             try await logOut(login, on: connection)
             return .ok
         case .join(let room):
+            let limit = configuration.maxRoomsPerConnection
+            if !connection.missing([.room(room)]).isEmpty, connection.joinedRooms >= limit {
+                throw ErrorReply(.tooLarge, "a connection may join at most \(limit) rooms")
+            }
             guard try await subscribe(connection, to: [.room(room)], as: login.user) else { throw ErrorReply.noauth }
             return .ok
         case .leave(let room):

@@ -58,6 +58,8 @@ public struct BackendConfiguration: Sendable {
     public var cacheTTL: Duration = .seconds(60)
     /// Cached conversation pages per user.
     public var cacheEntriesPerUser = 64
+    /// Rooms one connection may have joined at once; one more `JOIN` is `-TOOLARGE`.
+    public var maxRoomsPerConnection = 1_000
     /// Most room actors at once (least recently used evicted; their messages are stored).
     public var maxRooms = 10_000
     /// A room with no request for this long is stopped.
@@ -132,7 +134,7 @@ public struct BackendConfiguration: Sendable {
             (maxFailedLoginNames, "failed-login names"), (maxRateLimitedUsers, "rate-limited users"),
             (maxSessions, "sessions"), (maxCaches, "caches"), (cacheEntriesPerUser, "cache entries per user"),
             (maxRooms, "rooms"), (roomRecentMessages, "room recent messages"), (roomWriteBatch, "room write batch"),
-            (roomPendingCapacity, "room pending capacity"),
+            (roomPendingCapacity, "room pending capacity"), (maxRoomsPerConnection, "rooms per connection"),
             (mailboxCapacity, "mailbox capacity"), (busCapacity, "bus capacity"),
             (coordinatorPendingCapacity, "coordinator pending capacity"),
         ] where value < 1 {

@@ -122,6 +122,11 @@ public final class BackendConnection: Sendable {
 
     // MARK: Subscriptions
 
+    /// Rooms this connection has joined.
+    var joinedRooms: Int {
+        state.withLock { state in state.subscriptions.keys.count { if case .room = $0 { true } else { false } } }
+    }
+
     /// The topics of `topics` this connection is not subscribed to yet.
     func missing(_ topics: [PushTopic]) -> [PushTopic] {
         state.withLock { state in topics.filter { state.subscriptions[$0] == nil } }

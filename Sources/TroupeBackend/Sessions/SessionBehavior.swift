@@ -36,28 +36,33 @@ struct SessionBehavior: Behavior {
     var attached: [UInt64: Attached] = [:]
 
     mutating func receive(_ message: SessionMessage, context: ActorContext<SessionMessage>) async throws {
+        // Each case updates the pin before it replies: once a caller hears back, the session
+        // is pinned exactly while it has connections.
         switch message {
         case .attach(let connection, let reply):
             if let login = connection.login, login.user == user, !connection.isClosed {
                 // A second login as the same user replaces the token, keeps the rest.
                 attached[connection.id] = Attached(connection: connection, tokenHash: login.tokenHash)
             }
+            updatePin(context)
             reply.reply(())
         case .detach(let connectionID, let reply):
             attached.removeValue(forKey: connectionID)
+            updatePin(context)
             reply.reply(())
         case .revoke(let tokenHash, let reply):
             for (id, entry) in attached where entry.tokenHash == tokenHash {
                 attached.removeValue(forKey: id)
                 bus.tryUnsubscribe(entry.connection.unbind(ifBoundTo: tokenHash))
             }
+            updatePin(context)
             reply.reply(())
         case .connections(let reply):
             reply.reply(attached.count)
         case .prune:
             attached = attached.filter { $0.value.connection.isBound(to: user) }
+            updatePin(context)
         }
-        updatePin(context)
     }
 
     mutating func stopping(context: ActorContext<SessionMessage>) async {

@@ -55,6 +55,22 @@ final class SharedCount: Sendable {
         }
     }
 
+    /// `askIfLive` reaches an actor that exists and creates none: a key without an actor
+    /// answers nil at once, and no slot is taken (a full set evicts nobody for it).
+    @Test func askIfLiveReachesOnlyAnExistingActor() async throws {
+        let system = try ActorSystem.forTesting()
+        let keyed = try sessions(maxLive: 1)
+        try await system.start(keyed, name: "sessions")
+        await keyed.send(.note(1), to: "alice")
+        let notes = try await keyed.askIfLive("alice") { .notes($0) }
+        #expect(notes == [1])
+        let none = try await keyed.askIfLive("bob") { .notes($0) }
+        #expect(none == nil)
+        #expect(keyed.metrics.spawned == 1)
+        #expect(keyed.metrics.evicted == 0)
+        await system.shutdown()
+    }
+
     @Test func getOrSpawnRoutesEachKeyToItsOwnActor() async throws {
         let system = try ActorSystem.forTesting()
         let keyed = try sessions(maxLive: 10)

@@ -154,6 +154,29 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
         }
     }
 
+    /// Asks the actor for `key` only if it exists now; nil, at once, if there is none (none
+    /// is created). For messages that only matter to a live actor, such as an invalidation
+    /// of what it caches: an actor created later starts from fresh state anyway, and this
+    /// never evicts another actor to make room for one that has nothing to do. Also nil when
+    /// the actor stopped before it replied (it was retiring).
+    public nonisolated(nonsending) func askIfLive<Reply: Sendable>(
+        _ key: Key,
+        timeout: Duration? = nil,
+        _ makeRequest: (ReplyTo<Reply>) -> Message
+    ) async throws(AskError) -> Reply? {
+        guard let cell = registry.existing(key) else { return nil }
+        do {
+            return try await performAsk(target: cell, timeout: timeout, makeRequest) { request, limit in
+                // Retired meanwhile: its successor (if any) starts fresh, so nothing is owed.
+                let (outcome, bounced) = await cell.sendUnlessClosed(request, waitLimit: limit)
+                return bounced == nil ? outcome : .stopped
+            }
+        } catch {
+            if case .stopped = error { return nil }
+            throw error
+        }
+    }
+
     /// Counters: live and pinned actors, high-water mark, passivations, evictions.
     public var metrics: KeyedMetrics { registry.metrics }
 

@@ -171,6 +171,12 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
         return .cell(entry.cell)
     }
 
+    /// The current actor for `key` if one exists (running, or created and about to start),
+    /// without creating one and without counting as a use (its idle time goes on).
+    func existing(_ key: Key) -> ActorCell<Message>? {
+        lock.withLock { stopping ? nil : entries[key]?.cell }
+    }
+
     /// Waits until a slot is handed over (then look up again with `reserved: true`), the
     /// timeout passes, the task is cancelled, or the supervisor stops.
     func waitForSlot(timeout: Duration?) async -> SlotWaiter.Outcome {

@@ -195,7 +195,9 @@ extension Backend {
         // be delivered (a full cache mailbox) is counted; that page then lives out its TTL.
         for (owner, partner) in other == sender.user ? [(other, other)] : [(sender.user, other), (other, sender.user)] {
             do {
-                try await caches.ask(owner) { .invalidate(other: partner, $0) }
+                // Only a live cache holds pages: a cold one is neither created nor allowed to
+                // evict a warm one (a cache made later loads after this commit anyway).
+                _ = try await caches.askIfLive(owner) { .invalidate(other: partner, $0) }
             } catch {
                 services.counters.invalidationsLost.add(1, ordering: .relaxed)
             }

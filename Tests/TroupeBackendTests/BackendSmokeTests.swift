@@ -67,6 +67,23 @@ extension BackendSmokeTests {
     }
 }
 
+extension BackendSmokeTests {
+    /// DM and DMS name an unknown user: NOTFOUND, also for a count of 0, and again after the
+    /// user's cache has been used (an error is never cached).
+    @Test func directMessagesToAnUnknownUserAreNotFound() async throws {
+        try await BackendFixture.with { fixture in
+            let alice = try await fixture.user("alice")
+            #expect(await alice.fails("DM", "ghost", "hello?")?.text == "NOTFOUND no such user 'ghost'")
+            #expect(await alice.fails("DMS", "ghost")?.text == "NOTFOUND no such user 'ghost'")
+            #expect(await alice.fails("DMS", "ghost", "0")?.code == .notFound)
+            #expect(await alice.fails("DMS", "ghost")?.code == .notFound)
+            _ = try await fixture.user("ghost")
+            let page = try await alice.ok("DMS", "ghost")
+            #expect(page == .array([]))
+        }
+    }
+}
+
 func eventuallyPushes(_ sink: TestSink, count: Int) async throws {
     for _ in 0..<2_000 where sink.pushes.count < count {
         try await Task.sleep(for: .milliseconds(1))

@@ -51,27 +51,20 @@ import TroupeStore
             // only once its own (later) batch commits, so storage is quiet after it.
             _ = try await alice.integer("ENGAGE", "nothing")
             let pool = fixture.backend.services.pool
-            let (first, second) = (PoolBlocker(), PoolBlocker())
+            let holder = PoolBlocker()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                defer {
-                    first.release()
-                    second.release()
-                }
-                group.addTask { try await first.hold(pool) }
-                try await poll("the only connection is held") { first.isHolding }
-                // DMS first looks the user up (waits for the connection), then loads (waits again).
+                defer { holder.release() }
+                group.addTask { try await holder.hold(pool) }
+                try await poll("the only connection is held") { holder.isHolding }
+                // The DMS misses: its load (the partner's id and the page, in one connection
+                // turn) waits for the connection.
                 let read = Collected<Reply>()
                 group.addTask { read.append(try await alice.ok("DMS", "bob")) }
-                try await poll("the user lookup waits") { try await pool.metrics().waiting == 1 }
-                group.addTask { try await second.hold(pool) }
-                try await poll("the second holder waits behind it") { try await pool.metrics().waiting == 2 }
-                first.release()
-                // Waiters are served in order: the second holder has the connection, the load waits.
-                try await poll("the second holder has the connection") { second.isHolding }
                 try await poll("the load is in flight") { try await cacheMetrics(fixture, "alice").loadsInFlight == 1 }
+                try await poll("the load waits for the connection") { try await pool.metrics().waiting == 1 }
                 // A write lands while the load is in flight: its result must not be stored.
                 try await fixture.backend.caches.ask(UserName(unchecked: "alice")) { .invalidate(other: UserName(unchecked: "bob"), $0) }
-                second.release()
+                holder.release()
                 try await group.waitForAll()
                 #expect(read.all.first?.elements.count == 1)
             }

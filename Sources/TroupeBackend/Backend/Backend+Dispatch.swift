@@ -61,9 +61,11 @@ extension Backend {
             try await charge(login.user)
             return .integer(try await sendDirect(from: login, to: other, text: text))
         case .dms(let other, let count):
-            let otherID = try await userID(of: other)
-            guard count > 0 else { return .array([]) }
-            let page = try await caches.ask(login.user) { .conversation(userID: login.userID, other: other, otherID: otherID, count: count, $0) }
+            guard count > 0 else {
+                _ = try await userID(of: other) // -NOTFOUND for an unknown user, as with a count
+                return .array([])
+            }
+            let page = try await caches.ask(login.user) { .conversation(userID: login.userID, other: other, count: count, $0) }
             return .array(page.map(\.reply))
         case .engage(let kind):
             try await charge(login.user)

@@ -43,7 +43,7 @@ struct CacheBehavior: Behavior {
 
     mutating func receive(_ message: CacheMessage, context: ActorContext<CacheMessage>) async throws {
         switch message {
-        case .conversation(let userID, let other, let otherID, let count, let reply):
+        case .conversation(let userID, let other, let count, let reply):
             switch storage.state.lookup(count, owner: other, now: context.now) {
             case .hit(let page):
                 services.counters.cacheHits.add(1, ordering: .relaxed)
@@ -55,16 +55,24 @@ struct CacheBehavior: Behavior {
                 services.counters.cacheMisses.add(1, ordering: .relaxed)
                 storage.waiters[version] = [reply]
                 let pool = services.pool
-                let (low, high) = userID <= otherID ? (userID, otherID) : (otherID, userID)
                 context.pipeToSelf({
-                    let rows = try await pool.query(Self.conversationSQL, [.integer(low), .integer(high), .integer(Int64(count))], idempotent: true)
-                    return try rows.reversed().map { row throws(DatabaseError) in
-                        DirectRecord(
-                            id: try row.decode(Int64.self, at: 0), from: try row.decode(String.self, at: 1),
-                            to: try row.decode(String.self, at: 2), text: try row.decode([UInt8].self, at: 3),
-                            at: try row.decode(Int64.self, at: 4)
-                        )
+                    // The partner's id and the page in one turn on a connection. A hit never
+                    // reads the users table: a user who has a cached page exists.
+                    let page = try await pool.withConnection { connection throws(DatabaseError) -> [DirectRecord]? in
+                        guard let partner = try connection.queryFirst(Self.userSQL, [.text(other.value)]) else { return nil }
+                        let otherID = try partner.decode(Int64.self, at: 0)
+                        let (low, high) = userID <= otherID ? (userID, otherID) : (otherID, userID)
+                        let rows = try connection.query(Self.conversationSQL, [.integer(low), .integer(high), .integer(Int64(count))])
+                        return try rows.reversed().map { row throws(DatabaseError) in
+                            DirectRecord(
+                                id: try row.decode(Int64.self, at: 0), from: try row.decode(String.self, at: 1),
+                                to: try row.decode(String.self, at: 2), text: try row.decode([UInt8].self, at: 3),
+                                at: try row.decode(Int64.self, at: 4)
+                            )
+                        }
                     }
+                    guard let page else { throw ErrorReply(.notFound, "no such user '\(other)'") }
+                    return page
                 }, map: { .loaded(version: version, $0) })
             case .rejected(let error):
                 reply.fail(ErrorReply.busy("cache overloaded: \(error)"))
@@ -85,6 +93,7 @@ struct CacheBehavior: Behavior {
         }
     }
 
+    static let userSQL = "SELECT id, password_hash, is_admin FROM users WHERE name = $1"
     static let conversationSQL = """
         SELECT d.id, s.name, r.name, d.body, d.created_at FROM direct_messages d \
         JOIN users s ON s.id = d.sender_id JOIN users r ON r.id = d.recipient_id \

@@ -105,3 +105,25 @@ extension SessionsTests {
         }
     }
 }
+
+extension SessionsTests {
+    /// A RESUME that read its token before a LOGOUT deleted it, but reaches the session
+    /// after the revocation, is refused: the LOGOUT wins and the connection stays anonymous.
+    @Test func anAttachAfterItsTokensRevocationIsRefused() async throws {
+        try await BackendFixture.with { fixture in
+            let alice = try await fixture.user("alice")
+            let token = try await alice.ok("LOGIN", "alice", "password-1").text ?? ""
+            guard let login = alice.connection.login else { throw ErrorReply.noauth }
+            try await alice.ok("LOGOUT")
+            // The late RESUME: its binding happened, its attach arrives after the revoke.
+            let late = fixture.connect()
+            _ = late.connection.bind(BackendConnection.Login(
+                user: login.user, userID: login.userID, isAdmin: false, tokenHash: SessionToken.hash(of: Array(token.utf8))
+            ))
+            await #expect(throws: AskError.self) {
+                try await fixture.backend.sessions.ask(login.user) { .attach(late.connection, $0) }
+            }
+            #expect(late.connection.user == nil)
+        }
+    }
+}

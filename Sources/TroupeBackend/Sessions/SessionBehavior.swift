@@ -31,19 +31,33 @@ struct SessionBehavior: Behavior {
         var tokenHash: [UInt8]
     }
 
+    /// Tokens revoked most recently, remembered so that a `RESUME` or `LOGIN` that read its
+    /// token before the revocation but attaches after it is refused.
+    static let rememberedRevocations = 16
+
     let user: UserName
     let bus: EventBus<PushTopic, Push>
     var attached: [UInt64: Attached] = [:]
+    /// The last ``rememberedRevocations`` revoked token hashes, oldest first.
+    var revoked: [[UInt8]] = []
 
     mutating func receive(_ message: SessionMessage, context: ActorContext<SessionMessage>) async throws {
         // Each case updates the pin before it replies: once a caller hears back, the session
         // is pinned exactly while it has connections.
         switch message {
         case .attach(let connection, let reply):
-            if let login = connection.login, login.user == user, !connection.isClosed {
-                // A second login as the same user replaces the token, keeps the rest.
-                attached[connection.id] = Attached(connection: connection, tokenHash: login.tokenHash)
+            guard let login = connection.login, login.user == user, !connection.isClosed else {
+                updatePin(context)
+                return reply.reply(())
             }
+            if revoked.contains(login.tokenHash) {
+                // Its RESUME read the token before a LOGOUT deleted it: the LOGOUT wins.
+                bus.tryUnsubscribe(connection.unbind(ifBoundTo: login.tokenHash))
+                updatePin(context)
+                return reply.fail(ErrorReply.invalidToken)
+            }
+            // A second login as the same user replaces the token, keeps the rest.
+            attached[connection.id] = Attached(connection: connection, tokenHash: login.tokenHash)
             updatePin(context)
             reply.reply(())
         case .detach(let connectionID, let reply):
@@ -51,6 +65,8 @@ struct SessionBehavior: Behavior {
             updatePin(context)
             reply.reply(())
         case .revoke(let tokenHash, let reply):
+            revoked.append(tokenHash)
+            if revoked.count > Self.rememberedRevocations { revoked.removeFirst() }
             for (id, entry) in attached where entry.tokenHash == tokenHash {
                 attached.removeValue(forKey: id)
                 bus.tryUnsubscribe(entry.connection.unbind(ifBoundTo: tokenHash))

@@ -449,9 +449,7 @@ extension Result {
 
 /// Waits (bounded) until `sink` holds the room message `id`.
 func eventuallyMessage(_ id: Int64, in sink: TestSink, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    func has() -> Bool { sink.pushes.contains { if case .message(_, id, _, _, _) = $0 { true } else { false } } }
-    for _ in 0..<2_000 where !has() {
-        try await Task.sleep(for: .milliseconds(1))
+    try await poll("message \(id) is pushed", sourceLocation: sourceLocation) {
+        sink.pushes.contains { if case .message(_, id, _, _, _) = $0 { true } else { false } }
     }
-    #expect(has(), "message \(id) was not pushed", sourceLocation: sourceLocation)
 }

@@ -84,9 +84,6 @@ extension BackendSmokeTests {
     }
 }
 
-func eventuallyPushes(_ sink: TestSink, count: Int) async throws {
-    for _ in 0..<2_000 where sink.pushes.count < count {
-        try await Task.sleep(for: .milliseconds(1))
-    }
-    #expect(sink.pushes.count >= count)
+func eventuallyPushes(_ sink: TestSink, count: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    try await poll("\(count) pushes arrive", sourceLocation: sourceLocation) { sink.pushes.count >= count }
 }

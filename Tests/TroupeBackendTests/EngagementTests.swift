@@ -554,12 +554,3 @@ private func userID(_ fixture: BackendFixture, _ name: String) async throws -> I
     return try rows.first?.decode(Int64.self, at: 0) ?? -1
 }
 
-/// Polls `condition` (the effect of a timer or of a told message, which runs
-/// asynchronously) for up to 10 s of real time.
-private func poll(_ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
-    for _ in 0..<10_000 {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-    Issue.record("never happened: \(what)", sourceLocation: sourceLocation)
-}

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Troupe
 import Testing
+import TroupeTesting
 @testable import TroupeBackend
 import TroupeStore
 
@@ -136,27 +137,24 @@ func poll(
     }
 }
 
-/// Holds one pooled database connection until ``release()``: its body runs on the pool's
-/// own connection thread (never the cooperative pool), where waiting is what the thread is
-/// for. Release it on every path (`defer`), or stopping the pool waits for it.
+/// Holds one pooled database connection until ``release()``: its body waits at a gate on
+/// the pool's own connection thread (never the cooperative pool), where waiting is what the
+/// thread is for. Release it on every path (`defer`), or stopping the pool waits for it.
 final class PoolBlocker: Sendable {
-    private let released = Atomic<Bool>(false)
-    private let holding = Atomic<Bool>(false)
+    private let gate = BlockingGate(limit: .seconds(120))
 
     /// Whether the body runs (the connection is taken).
-    var isHolding: Bool { holding.load(ordering: .acquiring) }
+    var isHolding: Bool { gate.arrivalCount > 0 && !released.load(ordering: .acquiring) }
+    private let released = Atomic<Bool>(false)
 
     /// Takes a connection and keeps it until released; returns then.
     func hold(_ pool: DatabasePool) async throws {
-        try await pool.withConnection { [self] _ throws(DatabaseError) in
-            holding.store(true, ordering: .releasing)
-            while !released.load(ordering: .acquiring) { usleep(200) }
-            holding.store(false, ordering: .releasing)
-        }
+        try await pool.withConnection { [gate] _ throws(DatabaseError) in gate.block() }
     }
 
     func release() {
         released.store(true, ordering: .releasing)
+        gate.open()
     }
 }
 

@@ -85,7 +85,7 @@ import TroupeTesting
     /// A short idle timeout, and health probes rare enough that advancing the clock by many
     /// idle timeouts does not start hundreds of them.
     @Sendable static func shortIdle(_ configuration: inout BackendConfiguration) {
-        configuration.cacheIdleTimeout = idle
+        configuration.sessionIdleTimeout = idle
         configuration.healthInterval = .seconds(600)
     }
 }

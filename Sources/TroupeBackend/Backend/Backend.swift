@@ -106,7 +106,7 @@ public final class Backend: Sendable {
         // Sessions are told things that release other things (detach, revoke): their senders
         // wait for room, up to the ask's deadline, rather than be refused.
         let sessionMailbox = try MailboxConfiguration(capacity: configuration.mailboxCapacity, overflow: .suspend())
-        sessions = KeyedActors(options: try KeyedOptions(maxLive: configuration.maxSessions, idleTimeout: configuration.cacheIdleTimeout, mailbox: sessionMailbox)) { user in
+        sessions = KeyedActors(options: try KeyedOptions(maxLive: configuration.maxSessions, idleTimeout: configuration.sessionIdleTimeout, mailbox: sessionMailbox)) { user in
             SessionBehavior(user: user, bus: bus)
         }
         caches = KeyedActors(options: try KeyedOptions(maxLive: configuration.maxCaches, idleTimeout: configuration.cacheIdleTimeout, mailbox: mailbox)) { user in

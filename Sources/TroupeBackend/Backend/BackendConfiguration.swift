@@ -50,6 +50,9 @@ public struct BackendConfiguration: Sendable {
 
     /// Most session actors at once (one per logged-in user).
     public var maxSessions = 100_000
+    /// A session with no connection and no request for this long is stopped (one with a
+    /// connection never is).
+    public var sessionIdleTimeout: Duration = .seconds(60)
     /// Most per-user cache actors at once (least recently used evicted).
     public var maxCaches = 10_000
     /// A user's cache actor with no request for this long is stopped.
@@ -145,7 +148,7 @@ public struct BackendConfiguration: Sendable {
             throw .outOfRange(setting: "room recent messages", value: Double(roomRecentMessages), range: Double(Command.maxCount)...Double(Int32.max))
         }
         for (value, name) in [
-            (tokenLifetime, "token lifetime"), (cacheIdleTimeout, "cache idle timeout"), (cacheTTL, "cache TTL"),
+            (tokenLifetime, "token lifetime"), (sessionIdleTimeout, "session idle timeout"), (cacheIdleTimeout, "cache idle timeout"), (cacheTTL, "cache TTL"),
             (roomIdleTimeout, "room idle timeout"), (requestTimeout, "request timeout"), (weightsTTL, "weights TTL"),
             (votingDuration, "voting duration"), (healthInterval, "health interval"), (statsTimeout, "stats timeout"),
         ] where value <= .zero {

@@ -42,6 +42,9 @@ let package = Package(
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
         .target(name: "TroupeBackend", dependencies: ["Troupe", "TroupeStore", "CCrypt", "CLibCrypto"], swiftSettings: strict),
+        // The wire codec: inline and RESP multibulk requests in, RESP2/RESP3 out. No I/O, no domain.
+        .target(name: "TroupeWire", swiftSettings: strict),
+        .testTarget(name: "TroupeWireTests", dependencies: ["TroupeWire"], swiftSettings: strict),
         .testTarget(
             name: "TroupeBackendTests", dependencies: ["TroupeBackend", "TroupeStore", "TroupeTesting", "TroupeTestSupport"], swiftSettings: strict
         ),

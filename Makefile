@@ -53,7 +53,8 @@ TEST_TIMEOUT ?= 1200
 # The test targets run one after another, each in its own process: the backend's load tests
 # then never share the two cores with the runtime's real-time bounds (a timer due within
 # 500 ms, a probe waiting 5 s), which they would starve under ThreadSanitizer.
-TEST_TARGETS := TroupeTests TroupeStoreTests TroupeBackendTests
+# Every test target (a folder Tests/<Name>Tests), so a new one can never be left out.
+TEST_TARGETS := $(notdir $(wildcard Tests/*Tests))
 
 test: deps
 	$(SWIFT) build --build-tests

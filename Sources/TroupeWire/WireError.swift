@@ -38,7 +38,7 @@ public enum WireError: Error, Sendable, Hashable {
         case .bulkTooLong(let limit): "bulk length exceeds \(limit) bytes"
         case .tooManyArguments(let limit): "multibulk count exceeds \(limit)"
         // Redis's text, capital P included, so clients that match on it keep working.
-        case .unbalancedQuotes: "Protocol error: unbalanced quotes in request"
+        case .unbalancedQuotes: "protocol error: unbalanced quotes in request"
         case .invalidMultibulkLength: "protocol error: invalid multibulk length"
         case .invalidBulkLength: "protocol error: invalid bulk length"
         case .multibulkCountLineTooLong: "protocol error: too big mbulk count string"

@@ -62,7 +62,7 @@ import TroupeWire
     func unbalancedQuotesAreAnErrorThatCloses(line: String) {
         let error = parseError(of: bytes(line + "\r\n"))
         #expect(error == .unbalancedQuotes)
-        #expect(error?.replyText == "ERR Protocol error: unbalanced quotes in request")
+        #expect(error?.replyText == "ERR protocol error: unbalanced quotes in request")
         #expect(error?.closesConnection == true)
     }
 

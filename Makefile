@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE := -c release
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all build test test-tsan bench bench-runtime bench-store bench-backend run deps clean help
+.PHONY: all build test test-tsan fuzz bench bench-runtime bench-store bench-backend run deps clean help
 
 all: build
 
@@ -14,6 +14,7 @@ help:
 	@echo "make run           build and start (the embedding example until the server exists)"
 	@echo "make test          build and run every test"
 	@echo "make test-tsan     the test suite under ThreadSanitizer"
+	@echo "make fuzz          the wire request parser under libFuzzer (FUZZ_SECONDS, default 60)"
 	@echo "make bench         every benchmark (release)"
 	@echo "make bench-runtime the actor runtime benchmarks (release)"
 	@echo "make bench-store   the storage benchmarks (release; starts a throwaway PostgreSQL)"
@@ -74,6 +75,18 @@ test-tsan: deps
 			timeout --kill-after=30 $(TEST_TIMEOUT) $(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_SCRATCH) \
 			--filter "^$$target\." || exit 1; \
 	done
+
+# libFuzzer over the wire request parser: Tests/Fuzz/RequestParserFuzz.swift compiled with
+# Sources/TroupeWire into one binary (not a SwiftPM target), with AddressSanitizer, for a
+# bounded time and memory (a parser that allocated without bound would hit the malloc limit).
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := .build/fuzz
+fuzz:
+	mkdir -p $(FUZZ_DIR)/corpus
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -use-ld=lld -module-name TroupeWire \
+		Sources/TroupeWire/*.swift Tests/Fuzz/RequestParserFuzz.swift -o $(FUZZ_DIR)/request-parser
+	printf '\003PING\r\n*2\r\n$$4\r\nECHO\r\n$$2\r\nhi\r\nSAY lobby "hi there\r\n' > $(FUZZ_DIR)/corpus/seed
+	$(FUZZ_DIR)/request-parser -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -malloc_limit_mb=64 $(FUZZ_DIR)/corpus
 
 bench: bench-runtime bench-store bench-backend
 

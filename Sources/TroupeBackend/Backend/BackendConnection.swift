@@ -25,7 +25,10 @@ public final class BackendConnection: Sendable {
 
     struct State {
         var login: Login?
-        var subscriptions: [PushTopic: BusSubscription<PushTopic>] = [:]
+        /// At most one per topic. An array, not a dictionary: a connection has a few (its
+        /// user's topic, `everyone`, its rooms, at most ``BackendConfiguration/maxRoomsPerConnection``),
+        /// and every idle user pays for it.
+        var subscriptions: [BusSubscription<PushTopic>] = []
         var protocolVersion = 2
         var running = false
         var waiting: [CheckedContinuation<Bool, Never>] = []
@@ -37,8 +40,8 @@ public final class BackendConnection: Sendable {
         /// Makes the connection anonymous; returns the subscriptions to end.
         mutating func takeAll() -> [BusSubscription<PushTopic>] {
             login = nil
-            defer { subscriptions = [:] }
-            return Array(subscriptions.values)
+            defer { subscriptions = [] }
+            return subscriptions
         }
     }
 
@@ -124,12 +127,12 @@ public final class BackendConnection: Sendable {
 
     /// Rooms this connection has joined.
     var joinedRooms: Int {
-        state.withLock { state in state.subscriptions.keys.count { if case .room = $0 { true } else { false } } }
+        state.withLock { state in state.subscriptions.count { if case .room = $0.topic { true } else { false } } }
     }
 
     /// The topics of `topics` this connection is not subscribed to yet.
     func missing(_ topics: [PushTopic]) -> [PushTopic] {
-        state.withLock { state in topics.filter { state.subscriptions[$0] == nil } }
+        state.withLock { state in topics.filter { topic in !state.subscriptions.contains { $0.topic == topic } } }
     }
 
     /// What ``adopt(_:for:)`` did with a subscription.
@@ -147,15 +150,18 @@ public final class BackendConnection: Sendable {
     func adopt(_ subscription: BusSubscription<PushTopic>, for user: UserName) -> Adoption {
         state.withLock { state in
             guard !state.closed, state.login?.user == user else { return .notBound }
-            guard state.subscriptions[subscription.topic] == nil else { return .duplicate }
-            state.subscriptions[subscription.topic] = subscription
+            guard !state.subscriptions.contains(where: { $0.topic == subscription.topic }) else { return .duplicate }
+            state.subscriptions.append(subscription)
             return .adopted
         }
     }
 
     /// Takes out the subscription to `topic` (`LEAVE`), to end it.
     func drop(_ topic: PushTopic) -> BusSubscription<PushTopic>? {
-        state.withLock { $0.subscriptions.removeValue(forKey: topic) }
+        state.withLock { state in
+            guard let index = state.subscriptions.firstIndex(where: { $0.topic == topic }) else { return nil }
+            return state.subscriptions.remove(at: index)
+        }
     }
 
     // MARK: One request at a time

@@ -16,15 +16,14 @@ import Troupe
 /// be lost to a full mailbox.
 ///
 /// Robustness: a connection that closed or was rebound while its `detach` could not be
-/// delivered is forgotten by ``pruneInterval`` at the latest. When an incarnation ends for
+/// delivered (only an ask that timed out: senders wait for room) is forgotten at the
+/// session's next message; until then it keeps the session pinned, which costs one idle
+/// actor, never a subscription (the connection ended those itself). When an incarnation ends for
 /// any reason (a crash included), it makes its connections anonymous and ends their
 /// subscriptions: nothing is left that nothing owns. Those connections log in again
 /// (`RESUME`).
 struct SessionBehavior: Behavior {
     typealias Message = SessionMessage
-
-    /// How often a session with connections checks that each is still this user's.
-    static let pruneInterval: Duration = .seconds(60)
 
     struct Attached {
         let connection: BackendConnection
@@ -75,9 +74,6 @@ struct SessionBehavior: Behavior {
             reply.reply(())
         case .connections(let reply):
             reply.reply(attached.count)
-        case .prune:
-            attached = attached.filter { $0.value.connection.isBound(to: user) }
-            updatePin(context)
         }
     }
 
@@ -88,14 +84,12 @@ struct SessionBehavior: Behavior {
         attached.removeAll()
     }
 
-    /// Pinned, with a prune timer, while it has connections; an ordinary idle actor without.
-    private func updatePin(_ context: ActorContext<SessionMessage>) {
-        let live = !attached.isEmpty
-        context.keepAlive(live)
-        if live, !context.isTimerActive("prune") {
-            try? context.startPeriodicTimer("prune", every: Self.pruneInterval, message: .prune)
-        } else if !live {
-            context.cancelTimer("prune")
+    /// Pinned while it has connections; an ordinary idle actor without. Connections that
+    /// closed or were rebound without telling it are forgotten first.
+    private mutating func updatePin(_ context: ActorContext<SessionMessage>) {
+        if attached.contains(where: { !$0.value.connection.isBound(to: user) }) {
+            attached = attached.filter { $0.value.connection.isBound(to: user) }
         }
+        context.keepAlive(!attached.isEmpty)
     }
 }

@@ -12,6 +12,4 @@ enum SessionMessage: Sendable {
     case revoke(tokenHash: [UInt8], ReplyTo<Void>)
     /// How many connections are attached (tests, STATS).
     case connections(ReplyTo<Int>)
-    /// Forget connections that closed or were rebound without telling (a timer).
-    case prune
 }

@@ -45,6 +45,10 @@ let package = Package(
         // The wire codec: inline and RESP multibulk requests in, RESP2/RESP3 out. No I/O, no domain.
         .target(name: "TroupeWire", swiftSettings: strict),
         .testTarget(name: "TroupeWireTests", dependencies: ["TroupeWire"], swiftSettings: strict),
+        // The `troupe` command line: the flag table, values, `--help`, the log format. No I/O but
+        // reading a tree file; the executable that starts the server is a thin shell over it.
+        .target(name: "TroupeCLI", dependencies: ["Troupe", "TroupeStore", "TroupeBackend"], swiftSettings: strict),
+        .testTarget(name: "TroupeCLITests", dependencies: ["TroupeCLI", "TroupeBackend", "TroupeStore", "Troupe"], swiftSettings: strict),
         .testTarget(
             name: "TroupeBackendTests", dependencies: ["TroupeBackend", "TroupeStore", "TroupeTesting", "TroupeTestSupport"], swiftSettings: strict
         ),

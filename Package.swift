@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Troupe", targets: ["Troupe"]),
         .library(name: "TroupeTesting", targets: ["TroupeTesting"]),
         .library(name: "TroupeBackend", targets: ["TroupeBackend"]),
+        .library(name: "TroupeServer", targets: ["TroupeServer"]),
     ],
     targets: [
         .target(name: "Troupe", swiftSettings: strict),
@@ -45,6 +46,13 @@ let package = Package(
         // The wire codec: inline and RESP multibulk requests in, RESP2/RESP3 out. No I/O, no domain.
         .target(name: "TroupeWire", swiftSettings: strict),
         .testTarget(name: "TroupeWireTests", dependencies: ["TroupeWire"], swiftSettings: strict),
+        // The TCP front: epoll event loops (epoll, eventfd, accept4 through a tiny C shim) and
+        // the glue between the wire codec and the backend.
+        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
+        .target(name: "TroupeServer", dependencies: ["Troupe", "TroupeBackend", "TroupeWire", "CEpoll"], swiftSettings: strict),
+        .testTarget(
+            name: "TroupeServerTests", dependencies: ["TroupeServer", "TroupeBackend", "TroupeWire", "Troupe", "TroupeStore"], swiftSettings: strict
+        ),
         .testTarget(
             name: "TroupeBackendTests", dependencies: ["TroupeBackend", "TroupeStore", "TroupeTesting", "TroupeTestSupport"], swiftSettings: strict
         ),

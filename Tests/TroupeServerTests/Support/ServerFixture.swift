@@ -1,0 +1,53 @@
+import Foundation
+import Troupe
+import TroupeBackend
+import TroupeServer
+import TroupeStore
+
+/// A backend on a fresh SQLite file in a temporary directory with a server over it on an
+/// ephemeral port; both shut down and the directory removed afterwards, whatever the test does.
+struct ServerFixture: Sendable {
+    let backend: Backend
+    let server: Server
+
+    var port: Int { server.port }
+
+    static func with(
+        configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: (ServerFixture) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("troupe-server-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var backendConfiguration = BackendConfiguration()
+        backendConfiguration.database = .sqlite(SQLiteConfiguration(path: directory + "/troupe.db"))
+        backendConfiguration.passwordCost = 1
+        backendConfiguration.kdfThreads = 2
+        backendConfiguration.logLevel = .error
+        let backend = try await Backend.start(backendConfiguration)
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configure(&configuration)
+        let server: Server
+        do {
+            server = try await Server.start(configuration, backend: backend)
+        } catch {
+            await backend.shutdown(deadline: .seconds(1))
+            throw error
+        }
+        let fixture = ServerFixture(backend: backend, server: server)
+        do {
+            try await body(fixture)
+        } catch {
+            await server.shutdown(deadline: .seconds(1))
+            await backend.shutdown(deadline: .seconds(1))
+            throw error
+        }
+        await server.shutdown(deadline: .seconds(1))
+        await backend.shutdown(deadline: .seconds(1))
+    }
+
+    func client() throws -> TestClient {
+        try TestClient(port: port)
+    }
+}

@@ -20,8 +20,9 @@ struct ServerTests {
         }
     }
 
-    @Test func tenThousandPipelinedPingsInOneWriteAreAnsweredInOrder() async throws {
-        try await ServerFixture.with { fixture in
+    @Test(arguments: [1, 2])
+    func tenThousandPipelinedPingsInOneWriteAreAnsweredInOrder(loopThreads: Int) async throws {
+        try await ServerFixture.with(configure: { $0.loopThreads = loopThreads }) { fixture in
             let client = try fixture.client()
             var request = ""
             for index in 0..<10_000 { request += index % 2 == 0 ? "PING\r\n" : "*2\r\n$4\r\nPING\r\n$\(String(index).count)\r\n\(index)\r\n" }
@@ -38,8 +39,9 @@ struct ServerTests {
         }
     }
 
-    @Test func chatOverTheWireWithPushesInRESP2AndRESP3() async throws {
-        try await ServerFixture.with { fixture in
+    @Test(arguments: [1, 2])
+    func chatOverTheWireWithPushesInRESP2AndRESP3(loopThreads: Int) async throws {
+        try await ServerFixture.with(configure: { $0.loopThreads = loopThreads }) { fixture in
             let alice = try fixture.client()
             let bob = try fixture.client()
             #expect(try alice.command("REGISTER", "alice", "password-1") == .simple("OK"))
@@ -81,6 +83,17 @@ struct ServerTests {
             #expect(try anonymous.command("HELLO", "3") != .null)
             try anonymous.send("WHOAMI\r\n")
             #expect(try anonymous.read() == .null)
+        }
+    }
+
+    @Test func requestsDeliveredOneByteAtATimeAreAnswered() async throws {
+        try await ServerFixture.with { fixture in
+            let client = try fixture.client()
+            for byte in Array("*2\r\n$4\r\nPING\r\n$3\r\nabc\r\nPING\r\n".utf8) {
+                try client.send([byte])
+            }
+            #expect(try client.read() == .bulk("abc"))
+            #expect(try client.read() == .simple("PONG"))
         }
     }
 

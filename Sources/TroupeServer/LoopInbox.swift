@@ -1,4 +1,5 @@
 import CEpoll
+import Glibc
 import Troupe
 import TroupeBackend
 
@@ -8,10 +9,10 @@ import TroupeBackend
 ///
 /// # Concurrency contract
 /// `Sendable`. `post` may be called from any thread (dispatcher tasks, the bus actor through
-/// a sink); `take` only by the loop thread. The eventfd is owned by the loop: it is closed
-/// only after the loop thread exited, and posts that come later write to a closed (or
-/// reused) descriptor at worst once, which an eventfd write of 8 bytes cannot harm beyond a
-/// spurious wake-up, so the server keeps the descriptor open until ``Server`` is released.
+/// a sink); `take` only by the loop thread. The eventfd is closed by `deinit`, that is only
+/// when nothing can post any more (every dispatcher task, outbox and loop that held the
+/// inbox is gone), so a late post never writes into a descriptor number reused by another
+/// file.
 final class LoopInbox: Sendable {
     /// One item for the loop.
     enum Item: Sendable {
@@ -34,6 +35,10 @@ final class LoopInbox: Sendable {
 
     init(eventFD: Int32) {
         self.eventFD = eventFD
+    }
+
+    deinit {
+        close(eventFD)
     }
 
     func post(_ item: Item) {

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Troupe", targets: ["Troupe"]),
         .library(name: "TroupeTesting", targets: ["TroupeTesting"]),
         .library(name: "TroupeBackend", targets: ["TroupeBackend"]),
+        .library(name: "TroupeServer", targets: ["TroupeServer"]),
     ],
     targets: [
         .target(name: "Troupe", swiftSettings: strict),
@@ -49,6 +50,13 @@ let package = Package(
         // reading a tree file; the executable that starts the server is a thin shell over it.
         .target(name: "TroupeCLI", dependencies: ["Troupe", "TroupeStore", "TroupeBackend"], swiftSettings: strict),
         .testTarget(name: "TroupeCLITests", dependencies: ["TroupeCLI", "TroupeBackend", "TroupeStore", "Troupe"], swiftSettings: strict),
+        // The TCP front: epoll event loops (epoll, eventfd, accept4 through a tiny C shim) and
+        // the glue between the wire codec and the backend.
+        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
+        .target(name: "TroupeServer", dependencies: ["Troupe", "TroupeBackend", "TroupeWire", "CEpoll"], swiftSettings: strict),
+        .testTarget(
+            name: "TroupeServerTests", dependencies: ["TroupeServer", "TroupeBackend", "TroupeWire", "Troupe", "TroupeStore", "TroupeTesting"], swiftSettings: strict
+        ),
         .testTarget(
             name: "TroupeBackendTests", dependencies: ["TroupeBackend", "TroupeStore", "TroupeTesting", "TroupeTestSupport"], swiftSettings: strict
         ),

@@ -1,4 +1,6 @@
 import CSQLite
+import Glibc
+import Troupe
 
 /// A connection to a SQLite database file: the embedded default.
 ///
@@ -155,7 +157,7 @@ public final class SQLiteConnection: DatabaseConnection {
     private func applyDurabilitySettings() throws(DatabaseError) {
         // journal_mode answers with the mode in effect, which is not WAL when the file
         // system cannot provide the shared memory WAL needs.
-        let mode = try run("PRAGMA journal_mode=WAL", [], cached: false, collectRows: true).rows.first?.values.first
+        let mode = try switchToWAL()
         guard mode == .text("wal") || configuration.path == ":memory:" else {
             throw DatabaseError(
                 .unavailable,
@@ -165,6 +167,22 @@ public final class SQLiteConnection: DatabaseConnection {
         }
         _ = try run("PRAGMA synchronous=FULL", [], cached: false, collectRows: false)
         _ = try run("PRAGMA foreign_keys=ON", [], cached: false, collectRows: false)
+    }
+
+    /// `PRAGMA journal_mode=WAL`, retried while it meets `SQLITE_BUSY`, up to the busy
+    /// timeout. On a brand-new file, connections opened at the same moment race to switch it
+    /// to WAL, and the loser is refused at once: the busy handler does not cover that change.
+    /// (This runs on the connection's own thread, where waiting is allowed.)
+    private func switchToWAL() throws(DatabaseError) -> DatabaseValue? {
+        let deadline = monotonicNanoseconds() + configuration.busyTimeout.wholeMilliseconds * 1_000_000
+        while true {
+            do {
+                return try run("PRAGMA journal_mode=WAL", [], cached: false, collectRows: true).rows.first?.values.first
+            } catch {
+                guard error.kind == .transient, monotonicNanoseconds() < deadline else { throw error }
+                usleep(1_000)
+            }
+        }
     }
 
     // MARK: - Running statements

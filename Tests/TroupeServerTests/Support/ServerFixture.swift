@@ -21,10 +21,6 @@ struct ServerFixture: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = SQLiteConfiguration(path: directory + "/troupe.db")
-        // Switch the fresh file to WAL before the backend's pool opens its connections at once:
-        // concurrent `PRAGMA journal_mode=WAL` on a new file can fail with SQLITE_BUSY at
-        // once (seen here in ~1 of 3 runs; a store-level race, reported, not the front's).
-        try SQLiteConnection(configuration: database).close()
         var backendConfiguration = BackendConfiguration()
         backendConfiguration.database = .sqlite(database)
         backendConfiguration.passwordCost = 1

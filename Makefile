@@ -11,7 +11,7 @@ TSAN_SCRATCH := .build-tsan
 all: build
 
 help:
-	@echo "make run           build and start (the embedding example until the server exists)"
+	@echo "make run           build and start the server on 127.0.0.1:7070 (./troupe.db, admin account 'admin')"
 	@echo "make test          build and run every test"
 	@echo "make test-tsan     the test suite under ThreadSanitizer"
 	@echo "make fuzz          the wire request parser under libFuzzer (FUZZ_SECONDS, default 60)"
@@ -102,8 +102,13 @@ bench-backend: deps
 	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
 	$(SWIFT) run $(RELEASE) --skip-build TroupeBenchmarks backend
 
+# The server on 127.0.0.1:7070 over ./troupe.db, with an admin account `admin`. On the first
+# start the backend creates it with a random password and prints it once in its log (set
+# TROUPE_ADMIN_PASSWORD to choose it). Stop with Ctrl-C: a graceful shutdown.
 run: deps
-	$(SWIFT) run $(RELEASE) EmbeddedShop
+	$(SWIFT) build $(RELEASE) --product troupe
+	@echo "run: starting troupe on 127.0.0.1:7070 (database ./troupe.db); try: nc localhost 7070  or  redis-cli -p 7070"
+	$(SWIFT) run $(RELEASE) --skip-build troupe serve --host 127.0.0.1 --port 7070 --db sqlite:./troupe.db --admin admin
 
 clean:
 	rm -rf .build $(TSAN_SCRATCH)

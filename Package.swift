@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TroupeTesting", targets: ["TroupeTesting"]),
         .library(name: "TroupeBackend", targets: ["TroupeBackend"]),
         .library(name: "TroupeServer", targets: ["TroupeServer"]),
+        .executable(name: "troupe", targets: ["troupe"]),
     ],
     targets: [
         .target(name: "Troupe", swiftSettings: strict),
@@ -50,6 +51,13 @@ let package = Package(
         // reading a tree file; the executable that starts the server is a thin shell over it.
         .target(name: "TroupeCLI", dependencies: ["Troupe", "TroupeStore", "TroupeBackend"], swiftSettings: strict),
         .testTarget(name: "TroupeCLITests", dependencies: ["TroupeCLI", "TroupeBackend", "TroupeStore", "Troupe"], swiftSettings: strict),
+        // The server: `troupe serve` (the flag table is TroupeCLI's; this is a thin shell).
+        .executableTarget(
+            name: "troupe", dependencies: ["Troupe", "TroupeBackend", "TroupeCLI", "TroupeServer", "TroupeWire", "CSignals"], path: "Sources/troupe",
+            swiftSettings: strict
+        ),
+        // SIGINT/SIGTERM handlers that only write to a pipe, read by the server's signal thread.
+        .target(name: "CSignals", path: "Sources/CSignals"),
         // The TCP front: epoll event loops (epoll, eventfd, accept4 through a tiny C shim) and
         // the glue between the wire codec and the backend.
         .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),

@@ -145,7 +145,7 @@ public final class Backend: Sendable {
         ])))
         try await system.start(rooms.childSpec("rooms"))
         for spec in front { try await system.start(spec) }
-        services.log(.info, "backend started database=\(configuration.database) tree_nodes=\(configuration.tree.nodes.count)")
+        services.log(.info, "backend started")
     }
 
     /// How long an idle bucket is kept: 15 minutes, or the time the bucket takes to refill

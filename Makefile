@@ -108,7 +108,7 @@ bench-backend: deps
 run: deps
 	$(SWIFT) build $(RELEASE) --product troupe
 	@echo "run: starting troupe on 127.0.0.1:7070 (database ./troupe.db); try: nc localhost 7070  or  redis-cli -p 7070"
-	$(SWIFT) run $(RELEASE) --skip-build troupe serve --host 127.0.0.1 --port 7070 --db sqlite:./troupe.db --admin admin
+	"$$($(SWIFT) build $(RELEASE) --show-bin-path)/troupe" serve --host 127.0.0.1 --port 7070 --db sqlite:./troupe.db --admin admin
 
 clean:
 	rm -rf .build $(TSAN_SCRATCH)

@@ -255,6 +255,11 @@ final class EventLoop {
 
     /// Moves ready replies from the head of the queue to the output, and hands the first
     /// pending job to the dispatcher.
+    /// Writes the ready replies at the head of the queue and sends the next request to the
+    /// backend. Held pushes are written between replies: never while one of the
+    /// connection's requests is with the backend, so the reply to a `SAY` or `DM` always
+    /// precedes the push it caused on its own connection (a RESP2 client that reads one
+    /// reply per request would otherwise take the push for its reply).
     private func advance(_ connection: Connection) {
         while let head = connection.head {
             switch head {
@@ -263,6 +268,7 @@ final class EventLoop {
                 connection.dropHead()
             case .pending(let job, let version):
                 if connection.inFlight { return }
+                writePushes(connection)
                 let message: Dispatcher.Message = switch job {
                 case .execute(let command): .execute(command, on: connection.backend, for: connection.key)
                 case .metrics: .metrics(for: connection.key)
@@ -278,6 +284,14 @@ final class EventLoop {
                     connection.replaceHead(.ready(Self.encode(WireValue(ErrorReply.busy("front dispatcher is full")), version)))
                 }
             }
+        }
+        writePushes(connection)
+    }
+
+    /// Encodes the pushes the connection's sink holds into its output.
+    private func writePushes(_ connection: Connection) {
+        for push in connection.outbox.take() {
+            connection.encoder.encode(WireValue(push), into: &connection.output)
         }
     }
 
@@ -297,10 +311,8 @@ final class EventLoop {
                 complete(connection, outcome)
                 service(connection)
             case .pushes(let key):
+                // Written by `advance`, between replies (held while a request is in flight).
                 guard let connection = connection(key) else { continue }
-                for push in connection.outbox.take() {
-                    connection.encoder.encode(WireValue(push), into: &connection.output)
-                }
                 service(connection)
             }
         }

@@ -39,6 +39,29 @@ struct ServerTests {
         }
     }
 
+    /// On the sender's own connection, the reply to a SAY comes before the push it caused:
+    /// a RESP2 client reads one reply per request and must not get the push instead.
+    @Test func theReplyToASayPrecedesItsOwnPush() async throws {
+        try await ServerFixture.with { fixture in
+            let alice = try fixture.client()
+            #expect(try alice.command("REGISTER", "alice", "password-1") == .simple("OK"))
+            #expect(try alice.command("AUTH", "alice", "password-1") == .simple("OK"))
+            #expect(try alice.command("JOIN", "lobby") == .simple("OK"))
+            for round in 0..<30 { // within the burst of the per-user rate limit (40)
+                let reply = try alice.command("SAY", "lobby", "round \(round)")
+                guard case .integer(let id) = reply else {
+                    Issue.record("round \(round): the SAY's reply was not its id but \(reply)")
+                    return
+                }
+                guard case .array(let push) = try alice.read(), push.first == .bulk("message") else {
+                    Issue.record("round \(round): no message push after the reply")
+                    return
+                }
+                #expect(push[2] == .integer(id))
+            }
+        }
+    }
+
     @Test(arguments: [1, 2])
     func chatOverTheWireWithPushesInRESP2AndRESP3(loopThreads: Int) async throws {
         try await ServerFixture.with(configure: { $0.loopThreads = loopThreads }) { fixture in

@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE := -c release
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all build test test-tsan fuzz bench bench-runtime bench-store bench-backend run deps clean help
+.PHONY: all build test test-tsan fuzz bench bench-runtime bench-store bench-backend bench-server run deps clean help
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-runtime the actor runtime benchmarks (release)"
 	@echo "make bench-store   the storage benchmarks (release; starts a throwaway PostgreSQL)"
 	@echo "make bench-backend the backend benchmarks (release): SAY, LOGIN, memory per user"
+	@echo "make bench-server  the TCP server against redis-server with redis-benchmark (release)"
 
 # System packages the project needs, installed with apt-get when missing and running as root:
 # the C libraries behind the shims (sqlite3, libpq, crypt(3), libcrypto's SHA-256), and the PostgreSQL
@@ -88,7 +89,7 @@ fuzz:
 	printf '\003PING\r\n*2\r\n$$4\r\nECHO\r\n$$2\r\nhi\r\nSAY lobby "hi there\r\n' > $(FUZZ_DIR)/corpus/seed
 	$(FUZZ_DIR)/request-parser -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -malloc_limit_mb=64 $(FUZZ_DIR)/corpus
 
-bench: bench-runtime bench-store bench-backend
+bench: bench-runtime bench-store bench-backend bench-server
 
 bench-runtime: deps
 	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
@@ -101,6 +102,12 @@ bench-store: deps
 bench-backend: deps
 	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
 	$(SWIFT) run $(RELEASE) --skip-build TroupeBenchmarks backend
+
+# redis-benchmark against the in-process server and a redis-server started in the same run
+# (skipped with a note when redis-tools is missing).
+bench-server: deps
+	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
+	$(SWIFT) run $(RELEASE) --skip-build TroupeBenchmarks server
 
 # The server on 127.0.0.1:7070 over ./troupe.db, with an admin account `admin`. On the first
 # start the backend creates it with a random password and prints it once in its log (set

@@ -28,7 +28,7 @@ let package = Package(
             name: "ChatInProcess", dependencies: ["TroupeBackend", "TroupeStore", "Troupe"], path: "Examples/ChatInProcess", swiftSettings: strict
         ),
         // Release-mode benchmarks with peers measured in the same run (`make bench`).
-        .executableTarget(name: "TroupeBenchmarks", dependencies: ["Troupe", "TroupeStore", "TroupeBackend", "CBenchSupport"], swiftSettings: strict),
+        .executableTarget(name: "TroupeBenchmarks", dependencies: ["Troupe", "TroupeStore", "TroupeBackend", "TroupeServer", "CBenchSupport"], swiftSettings: strict),
         // glibc's heap statistics for the memory benchmark (malloc.h is not in Swift's Glibc module).
         .target(name: "CBenchSupport"),
         // Storage: C shims over the system's sqlite3 and libpq (no pkgConfig: a fresh machine may

@@ -2,9 +2,9 @@ import Foundation
 
 // TroupeBenchmarks [suite] [runs=3] [scale=1.0]
 //   suite: runtime (default: the runtime's figures, then the building blocks')
-//          | blocks | store | backend | all
+//          | blocks | store | backend | server | all
 //          | fanin | pingpong | ring | spawn | memory   (one runtime figure, no peers)
-// Release builds only: `make bench-runtime`, `make bench-store`, `make bench`.
+// Release builds only: `make bench-runtime`, `make bench-store`, `make bench-server`, `make bench`.
 let arguments = CommandLine.arguments.dropFirst()
 let suite = arguments.first ?? "runtime"
 let runs = arguments.dropFirst().first.flatMap(Int.init) ?? 3
@@ -22,6 +22,7 @@ case "runtime", "all":
     if suite == "all" {
         try await StoreBenchmarks(harness: harness).run()
         try await BackendBenchmarks(harness: harness).run()
+        try await ServerBenchmarks(harness: harness).run()
     }
 case "store":
     try await StoreBenchmarks(harness: harness).run()
@@ -29,11 +30,13 @@ case "backend":
     try await BackendBenchmarks(harness: harness).run()
 case "backend-say", "backend-login", "backend-memory":
     try await BackendBenchmarks(harness: harness).run(only: String(suite.dropFirst("backend-".count)))
+case "server":
+    try await ServerBenchmarks(harness: harness).run()
 case "blocks":
     try await BlocksBenchmarks(harness: harness).run()
 case "fanin", "pingpong", "ring", "spawn", "memory":
     try await RuntimeBenchmarks(harness: harness).run(only: suite)
 default:
-    emit("unknown suite \(suite); use runtime, blocks, store, backend, all, or one of fanin, pingpong, ring, spawn, memory")
+    emit("unknown suite \(suite); use runtime, blocks, store, backend, server, all, or one of fanin, pingpong, ring, spawn, memory")
     exit(2)
 }

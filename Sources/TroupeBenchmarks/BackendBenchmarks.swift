@@ -34,12 +34,12 @@ struct BackendBenchmarks {
     }
 
     /// A backend on a fresh SQLite file (synchronous=FULL, WAL), rate limits raised so the
-    /// figure measures the backend, not its limits.
-    private func start(_ directory: String, passwordCost: Int = 1) async throws -> Backend {
+    /// figure measures the backend (and the front), not its limits. Shared by the server suite.
+    static func start(_ directory: String, passwordCost: Int = 1) async throws -> Backend {
         var configuration = BackendConfiguration()
         configuration.database = .sqlite(SQLiteConfiguration(path: "\(directory)/backend.sqlite"))
         configuration.passwordCost = passwordCost
-        configuration.userRate = try .perSecond(1_000_000, burst: 1_000_000)
+        configuration.userRate = try .perSecond(100_000_000, burst: 100_000_000)
         configuration.globalRate = try .perSecond(100_000_000, burst: 100_000_000)
         configuration.logLevel = .error
         configuration.requestTimeout = .seconds(60)
@@ -83,7 +83,7 @@ struct BackendBenchmarks {
     private func say() async throws {
         let directory = try StoreBenchmarks.makeDirectory("troupe-bench-backend")
         defer { _ = StoreBenchmarks.shell(["rm", "-rf", directory]) }
-        let backend = try await start(directory)
+        let backend = try await Self.start(directory)
         let connections = try await logIn(harness.count(Self.users), on: backend)
         let perUser = harness.count(20)
         let text = Array("hello from the benchmark".utf8)
@@ -160,7 +160,7 @@ struct BackendBenchmarks {
         let directory = try StoreBenchmarks.makeDirectory("troupe-bench-login")
         defer { _ = StoreBenchmarks.shell(["rm", "-rf", directory]) }
         let cost = BackendConfiguration().passwordCost
-        let backend = try await start(directory, passwordCost: cost)
+        let backend = try await Self.start(directory, passwordCost: cost)
         let users = 50
         let connections = try await logIn(users, on: backend)
         let perUser = harness.count(4)
@@ -195,7 +195,7 @@ struct BackendBenchmarks {
     private func memory() async throws {
         let directory = try StoreBenchmarks.makeDirectory("troupe-bench-memory")
         defer { _ = StoreBenchmarks.shell(["rm", "-rf", directory]) }
-        let backend = try await start(directory)
+        let backend = try await Self.start(directory)
         let count = harness.count(2_000)
         let warmUp = max(1, count / 4)
         // Accounts first, so the figure holds only what a login and its cache cost.

@@ -41,7 +41,7 @@ struct ServerBenchmarks {
         }
         let directory = try StoreBenchmarks.makeDirectory("troupe-bench-server")
         defer { _ = StoreBenchmarks.shell(["rm", "-rf", directory]) }
-        let backend = try await startBackend(directory)
+        let backend = try await BackendBenchmarks.start(directory)
         var configuration = ServerConfiguration()
         configuration.port = 0
         let server = try await Server.start(configuration, backend: backend)
@@ -212,20 +212,6 @@ struct ServerBenchmarks {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Same settings as the backend suite's: a fresh SQLite file (synchronous=FULL, WAL),
-    /// rate limits raised so the figure measures the front and the backend, not the limits.
-    private func startBackend(_ directory: String) async throws -> Backend {
-        var configuration = BackendConfiguration()
-        configuration.database = .sqlite(SQLiteConfiguration(path: "\(directory)/backend.sqlite"))
-        configuration.passwordCost = 1
-        configuration.userRate = try .perSecond(100_000_000, burst: 100_000_000)
-        configuration.globalRate = try .perSecond(100_000_000, burst: 100_000_000)
-        configuration.logLevel = .error
-        configuration.requestTimeout = .seconds(60)
-        configuration.writer = try WriterOptions(maxPending: 100_000, maxGroupSize: 1_024, timeout: .seconds(60))
-        configuration.mailboxCapacity = 4_096
-        return try await Backend.start(configuration)
-    }
 }
 
 /// A child process whose exit is awaited without blocking a thread: Foundation's

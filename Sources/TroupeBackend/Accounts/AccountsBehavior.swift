@@ -133,7 +133,7 @@ struct AccountsBehavior: Behavior {
         let kdf = self.kdf
         let hasher = self.hasher
         context.pipeToSelf({
-            let rows = try await pool.query(Self.userSQL, [.text(user.value)], idempotent: true)
+            let rows = try await pool.query(BackendSQL.userByName, [.text(user.value)], idempotent: true)
             let row = rows.first
             let storedHash = try row?.decode(String.self, at: 1) ?? hasher.dummyHash
             let matches = try await kdf.run { hasher.verify(password, against: storedHash) }
@@ -147,5 +147,4 @@ struct AccountsBehavior: Behavior {
         ErrorReply.busy("too many failed logins for this user", retryAfter: retryAfter)
     }
 
-    static let userSQL = "SELECT id, password_hash, is_admin FROM users WHERE name = $1"
 }

@@ -178,7 +178,7 @@ extension Backend {
     // MARK: Direct messages
 
     func userID(of user: UserName) async throws -> Int64 {
-        let rows = try await services.pool.query("SELECT id, password_hash, is_admin FROM users WHERE name = $1", [.text(user.value)], idempotent: true)
+        let rows = try await services.pool.query(BackendSQL.userByName, [.text(user.value)], idempotent: true)
         guard let row = rows.first else { throw ErrorReply(.notFound, "no such user '\(user)'") }
         return try row.decode(Int64.self, at: 0)
     }

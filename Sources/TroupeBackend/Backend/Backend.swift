@@ -169,7 +169,7 @@ public final class Backend: Sendable {
             try BackendSchema.syncCatalog(catalog, on: connection)
         }
         for admin in configuration.admins {
-            let existing = try await services.pool.query("SELECT id, password_hash, is_admin FROM users WHERE name = $1", [.text(admin.value)], idempotent: true)
+            let existing = try await services.pool.query(BackendSQL.userByName, [.text(admin.value)], idempotent: true)
             if let row = existing.first {
                 if try !row.decode(Bool.self, at: 2) {
                     try await services.writer.execute("UPDATE users SET is_admin = TRUE WHERE name = $1", [.text(admin.value)])

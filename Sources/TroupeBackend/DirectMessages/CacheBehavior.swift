@@ -59,7 +59,7 @@ struct CacheBehavior: Behavior {
                     // The partner's id and the page in one turn on a connection. A hit never
                     // reads the users table: a user who has a cached page exists.
                     let page = try await pool.withConnection { connection throws(DatabaseError) -> [DirectRecord]? in
-                        guard let partner = try connection.queryFirst(Self.userSQL, [.text(other.value)]) else { return nil }
+                        guard let partner = try connection.queryFirst(BackendSQL.userByName, [.text(other.value)]) else { return nil }
                         let otherID = try partner.decode(Int64.self, at: 0)
                         let (low, high) = userID <= otherID ? (userID, otherID) : (otherID, userID)
                         let rows = try connection.query(Self.conversationSQL, [.integer(low), .integer(high), .integer(Int64(count))])
@@ -93,7 +93,6 @@ struct CacheBehavior: Behavior {
         }
     }
 
-    static let userSQL = "SELECT id, password_hash, is_admin FROM users WHERE name = $1"
     static let conversationSQL = """
         SELECT d.id, s.name, r.name, d.body, d.created_at FROM direct_messages d \
         JOIN users s ON s.id = d.sender_id JOIN users r ON r.id = d.recipient_id \

@@ -37,7 +37,7 @@ public enum WireError: Error, Sendable, Hashable {
         case .lineTooLong(let limit): "line exceeds \(limit) bytes"
         case .bulkTooLong(let limit): "bulk length exceeds \(limit) bytes"
         case .tooManyArguments(let limit): "multibulk count exceeds \(limit)"
-        // Redis's text, capital P included, so clients that match on it keep working.
+        // PROTOCOL.md's form of Redis's text (lower case, as its other protocol errors).
         case .unbalancedQuotes: "protocol error: unbalanced quotes in request"
         case .invalidMultibulkLength: "protocol error: invalid multibulk length"
         case .invalidBulkLength: "protocol error: invalid bulk length"

@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "TroupeBackend", dependencies: ["Troupe", "TroupeStore", "CCrypt", "CLibCrypto"], swiftSettings: strict),
         // The wire codec: inline and RESP multibulk requests in, RESP2/RESP3 out. No I/O, no domain.
         .target(name: "TroupeWire", swiftSettings: strict),
-        .testTarget(name: "TroupeWireTests", dependencies: ["TroupeWire"], swiftSettings: strict),
+        .testTarget(name: "TroupeWireTests", dependencies: ["TroupeWire", "Troupe"], swiftSettings: strict),
         // The `troupe` command line: the flag table, values, `--help`, the log format. No I/O but
         // reading a tree file; the executable that starts the server is a thin shell over it.
         .target(name: "TroupeCLI", dependencies: ["Troupe", "TroupeStore", "TroupeBackend"], swiftSettings: strict),

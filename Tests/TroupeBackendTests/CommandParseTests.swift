@@ -1,4 +1,5 @@
 import Testing
+import Troupe
 import TroupeBackend
 
 /// Request arguments from strings, as the front hands them over.
@@ -329,20 +330,8 @@ private func repeated(_ character: Character, _ count: Int) -> String { String(r
     }
 }
 
-/// A small seeded generator (SplitMix64), so the random test is the same on every run.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Choices for the random test, over the runtime's seeded generator (the same on every run).
+extension SplitMix64 {
     mutating func next(below bound: Int) -> Int { Int.random(in: 0..<bound, using: &self) }
 
     mutating func pick<T>(_ choices: [T]) -> T { choices[next(below: choices.count)] }

@@ -61,7 +61,7 @@ struct IsolationScenario {
         try await BackendFixture.with(configure: { configuration in
             configuration.userRate = try! TokenBucketConfiguration.perSecond(100_000, burst: 100_000)
         }) { fixture in
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             let names = (0..<users).map { "iso\($0)" }
             var partners: [String: [String]] = [:]
             for name in names {
@@ -76,7 +76,7 @@ struct IsolationScenario {
 
             let journal = Journal()
             let plans = connections.indices.map { index in
-                (connections[index], SeededGenerator(seed: seed &+ UInt64(index) &* 0x1_0000_0001), partners[connections[index].user] ?? [])
+                (connections[index], SplitMix64(seed: seed &+ UInt64(index) &* 0x1_0000_0001), partners[connections[index].user] ?? [])
             }
             await withTaskGroup(of: Void.self) { group in
                 for ((user, client), generator, partners) in plans {
@@ -132,7 +132,7 @@ struct IsolationScenario {
 
     /// One connection's random walk.
     static func drive(
-        user: String, client: Client, partners: [String], operations: Int, generator: SeededGenerator, journal: Journal
+        user: String, client: Client, partners: [String], operations: Int, generator: SplitMix64, journal: Journal
     ) async {
         var generator = generator
         var sentTo: [String: [Int64]] = [:]

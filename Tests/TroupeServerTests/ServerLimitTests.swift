@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import Troupe
 import TroupeServer
 import TroupeWire
 
@@ -283,20 +284,5 @@ struct ServerLimitTests {
             }
             try await Task.sleep(for: .milliseconds(1))
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64), so the garbage bytes are the same on every run.
-private struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import Troupe
 import TroupeWire
 
 /// Random valid requests within some limits, serialized as inline lines or multibulk, with
@@ -8,7 +9,7 @@ struct RequestCorpus {
     /// The arguments of each request, in order.
     var expected: [[[UInt8]]] = []
 
-    init(count: Int, limits: WireLimits, random: inout SeededGenerator) {
+    init(count: Int, limits: WireLimits, random: inout SplitMix64) {
         while expected.count < count {
             switch Int.random(in: 0..<10, using: &random) {
             case 0: input += bytes(["\r\n", "\n", " \t\r\n", "*0\r\n", "*-1\r\n"].randomElement(using: &random)!)
@@ -18,7 +19,7 @@ struct RequestCorpus {
         }
     }
 
-    private mutating func addMultibulk(limits: WireLimits, random: inout SeededGenerator) {
+    private mutating func addMultibulk(limits: WireLimits, random: inout SplitMix64) {
         let count = Int.random(in: 1...min(limits.maxMultibulkCount, 6), using: &random)
         let maxLength = min(limits.maxBulkBytes, 300)
         var arguments: [[UInt8]] = []
@@ -33,7 +34,7 @@ struct RequestCorpus {
         expected.append(arguments)
     }
 
-    private mutating func addInline(limits: WireLimits, random: inout SeededGenerator) {
+    private mutating func addInline(limits: WireLimits, random: inout SplitMix64) {
         let plain = Array("abcXYZ019-_.:$*'!".utf8)
         var line: [UInt8] = []
         var arguments: [[UInt8]] = []
@@ -76,13 +77,13 @@ struct RequestCorpus {
         expected.append(arguments)
     }
 
-    private func separators(_ random: inout SeededGenerator) -> [UInt8] {
+    private func separators(_ random: inout SplitMix64) -> [UInt8] {
         (0..<Int.random(in: 1...3, using: &random)).map { _ in Bool.random(using: &random) ? UInt8(ascii: " ") : UInt8(ascii: "\t") }
     }
 }
 
 /// Random chunk sizes: mostly tiny, sometimes larger, so every boundary gets split.
-func randomChunks(total: Int, random: inout SeededGenerator) -> [Int] {
+func randomChunks(total: Int, random: inout SplitMix64) -> [Int] {
     var sizes: [Int] = []
     var covered = 0
     let scale = [1, 3, 16, 100, 4_096].randomElement(using: &random)!

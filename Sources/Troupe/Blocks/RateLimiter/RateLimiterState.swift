@@ -38,27 +38,15 @@ public struct RateLimiterState<Key: Hashable> {
     @inlinable
     public mutating func check(_ key: Key, cost: Int = 1, now: ClockInstant) -> RateLimitDecision {
         let cost = max(cost, 1)
-        let perKey = configuration.perKey
         if !buckets.contains(key) { admit(key, now: now) }
         // Present: just admitted, or found (and nothing below removes it).
+        let configuration = self.configuration
         let decision = buckets.update(key, touch: true) { bucket -> RateLimitDecision in
-            bucket.refill(perKey, to: now)
-            let keyWait = bucket.wait(for: cost, perKey)
-            var globalWait: Duration? = .zero
-            if let shape = configuration.global {
-                var shared = global ?? TokenBucket(full: shape, at: now)
-                shared.refill(shape, to: now)
-                globalWait = shared.wait(for: cost, shape)
-                if keyWait == .zero && globalWait == .zero { shared.take(cost, shape) }
-                global = shared
-            }
-            guard let keyWait, let globalWait else { return .denied(retryAfter: nil) }
-            guard keyWait == .zero && globalWait == .zero else {
-                if keyWait == .zero { counters.deniedByGlobal += 1 }
-                return .denied(retryAfter: max(keyWait, globalWait))
-            }
-            bucket.take(cost, perKey)
-            return .allowed(remaining: bucket.tokens(perKey))
+            var shared = global
+            let (decision, byGlobal) = Self.decide(&bucket, &shared, cost: cost, now: now, configuration)
+            global = shared
+            if byGlobal { counters.deniedByGlobal += 1 }
+            return decision
         }!
         if decision.isAllowed { counters.allowed += 1 } else { counters.denied += 1 }
         return decision
@@ -80,21 +68,37 @@ public struct RateLimiterState<Key: Hashable> {
     @inlinable
     public mutating func peek(_ key: Key, cost: Int = 1, now: ClockInstant) -> RateLimitDecision {
         counters.peeked += 1
-        let cost = max(cost, 1)
+        var bucket = buckets.peek(key) ?? TokenBucket(full: configuration.perKey, at: now)
+        var shared = global
+        return Self.decide(&bucket, &shared, cost: max(cost, 1), now: now, configuration).decision
+    }
+
+    /// The decision on `cost` tokens from `bucket` and the global bucket (`shared`, made
+    /// full if absent), both refilled to `now`; takes the tokens from both only when both can
+    /// pay. `deniedByGlobal`: the key's bucket could pay and the global one could not.
+    /// ``check(_:cost:now:)`` applies it to the stored buckets, ``peek(_:cost:now:)`` to copies.
+    @inlinable
+    static func decide(
+        _ bucket: inout TokenBucket, _ shared: inout TokenBucket?, cost: Int, now: ClockInstant,
+        _ configuration: RateLimiterConfiguration
+    ) -> (decision: RateLimitDecision, deniedByGlobal: Bool) {
         let perKey = configuration.perKey
-        var bucket = buckets.peek(key) ?? TokenBucket(full: perKey, at: now)
         bucket.refill(perKey, to: now)
         let keyWait = bucket.wait(for: cost, perKey)
         var globalWait: Duration? = .zero
         if let shape = configuration.global {
-            var shared = global ?? TokenBucket(full: shape, at: now)
-            shared.refill(shape, to: now)
-            globalWait = shared.wait(for: cost, shape)
+            var global = shared ?? TokenBucket(full: shape, at: now)
+            global.refill(shape, to: now)
+            globalWait = global.wait(for: cost, shape)
+            if keyWait == .zero && globalWait == .zero { global.take(cost, shape) }
+            shared = global
         }
-        guard let keyWait, let globalWait else { return .denied(retryAfter: nil) }
-        guard keyWait == .zero && globalWait == .zero else { return .denied(retryAfter: max(keyWait, globalWait)) }
+        guard let keyWait, let globalWait else { return (.denied(retryAfter: nil), false) }
+        guard keyWait == .zero && globalWait == .zero else {
+            return (.denied(retryAfter: max(keyWait, globalWait)), keyWait == .zero)
+        }
         bucket.take(cost, perKey)
-        return .allowed(remaining: bucket.tokens(perKey))
+        return (.allowed(remaining: bucket.tokens(perKey)), false)
     }
 
     /// Forgets every key unused for the idle timeout; returns how many.

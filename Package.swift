@@ -63,7 +63,7 @@ let package = Package(
         .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
         .target(name: "TroupeServer", dependencies: ["Troupe", "TroupeBackend", "TroupeWire", "CEpoll"], swiftSettings: strict),
         .testTarget(
-            name: "TroupeServerTests", dependencies: ["TroupeServer", "TroupeBackend", "TroupeWire", "Troupe", "TroupeStore", "TroupeTesting"], swiftSettings: strict
+            name: "TroupeServerTests", dependencies: ["TroupeServer", "TroupeBackend", "TroupeWire", "Troupe", "TroupeStore", "TroupeTesting", "TroupeTestSupport"], swiftSettings: strict
         ),
         .testTarget(
             name: "TroupeBackendTests", dependencies: ["TroupeBackend", "TroupeStore", "TroupeTesting", "TroupeTestSupport"], swiftSettings: strict

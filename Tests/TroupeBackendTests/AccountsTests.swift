@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TroupeTestSupport
 import Troupe
 @testable import TroupeBackend
 import TroupeStore
@@ -449,7 +450,7 @@ extension Result {
 
 /// Waits (bounded) until `sink` holds the room message `id`.
 func eventuallyMessage(_ id: Int64, in sink: TestSink, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    try await poll("message \(id) is pushed", sourceLocation: sourceLocation) {
+    try await pollUntil("message \(id) is pushed", sourceLocation: sourceLocation) {
         sink.pushes.contains { if case .message(_, id, _, _, _) = $0 { true } else { false } }
     }
 }

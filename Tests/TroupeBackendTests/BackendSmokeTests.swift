@@ -1,4 +1,5 @@
 import Testing
+import TroupeTestSupport
 import Troupe
 import TroupeBackend
 
@@ -85,5 +86,5 @@ extension BackendSmokeTests {
 }
 
 func eventuallyPushes(_ sink: TestSink, count: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    try await poll("\(count) pushes arrive", sourceLocation: sourceLocation) { sink.pushes.count >= count }
+    try await pollUntil("\(count) pushes arrive", sourceLocation: sourceLocation) { sink.pushes.count >= count }
 }

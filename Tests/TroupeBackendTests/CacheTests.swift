@@ -1,4 +1,5 @@
 import Testing
+import TroupeTestSupport
 import Troupe
 @testable import TroupeBackend
 import TroupeStore
@@ -55,13 +56,13 @@ import TroupeStore
             try await withThrowingTaskGroup(of: Void.self) { group in
                 defer { holder.release() }
                 group.addTask { try await holder.hold(pool) }
-                try await poll("the only connection is held") { holder.isHolding }
+                try await pollUntil("the only connection is held") { holder.isHolding }
                 // The DMS misses: its load (the partner's id and the page, in one connection
                 // turn) waits for the connection.
                 let read = Collected<Reply>()
                 group.addTask { read.append(try await alice.ok("DMS", "bob")) }
-                try await poll("the load is in flight") { try await cacheMetrics(fixture, "alice").loadsInFlight == 1 }
-                try await poll("the load waits for the connection") { try await pool.metrics().waiting == 1 }
+                try await pollUntil("the load is in flight") { try await cacheMetrics(fixture, "alice").loadsInFlight == 1 }
+                try await pollUntil("the load waits for the connection") { try await pool.metrics().waiting == 1 }
                 // A write lands while the load is in flight: its result must not be stored.
                 try await fixture.backend.caches.ask(UserName(unchecked: "alice")) { .invalidate(other: UserName(unchecked: "bob"), $0) }
                 holder.release()

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TroupeTestSupport
 import Troupe
 @testable import TroupeBackend
 import TroupeStore
@@ -116,14 +117,14 @@ import TroupeStore
             try await admin.ok("WEIGHT", "message", "2")
             try await alice.ok("JOIN", "lobby")
             _ = try await alice.integer("SAY", "lobby", "hello")
-            try await poll("the SAY's credit") { try await progress(alice).progress == 2 }
+            try await pollUntil("the SAY's credit") { try await progress(alice).progress == 2 }
             _ = try await alice.integer("DM", "bob", "hi bob")
-            try await poll("the DM's credit") { try await progress(alice).progress == 4 }
+            try await pollUntil("the DM's credit") { try await progress(alice).progress == 4 }
             #expect(try await progress(alice).mine == 4)
             #expect(try await progress(bob).mine == 0)
             // The credit is written through group commit without anyone waiting for it.
             let id = try await userID(fixture, "alice")
-            try await poll("the ledger rows of both credits") { try await ledger(fixture, user: id, kind: "message") == (2, 4) }
+            try await pollUntil("the ledger rows of both credits") { try await ledger(fixture, user: id, kind: "message") == (2, 4) }
         }
     }
 
@@ -172,14 +173,14 @@ import TroupeStore
                 let shown = try await progress(admin)
                 #expect(shown == Progress(node: nil, level: 0, progress: 50, cost: 0, mine: 0, voting: last ? 0 : 1), "round \(round)")
                 for client in listening {
-                    try await poll("round \(round): the unlocked and voting pushes") {
+                    try await pollUntil("round \(round): the unlocked and voting pushes") {
                         client.sink.pushes.filter { $0.kind == "unlocked" }.count >= round
                             && client.sink.pushes.filter { $0.kind == "voting" }.count >= (last ? round - 1 : round)
                     }
                 }
                 if last { break }
                 fixture.clock.advance(by: Self.voting)
-                try await poll("round \(round): the vote closes") {
+                try await pollUntil("round \(round): the vote closes") {
                     try await progress(admin) == Progress(node: "solo", level: Int64(round + 1), progress: 50, cost: 1_000, mine: 0, voting: 0)
                 }
             }
@@ -248,7 +249,7 @@ import TroupeStore
             #expect(try await progress(admin).voting == 1)
             fixture.clock.advance(by: .milliseconds(1))
             let cost = row.winner == "alpha" ? 20 : (row.winner == "beta" ? 5 : 7)
-            try await poll("the vote closes") {
+            try await pollUntil("the vote closes") {
                 try await progress(admin) == Progress(node: row.winner, level: Int64(row.level), progress: 0, cost: Int64(cost), mine: 0, voting: 0)
             }
             #expect(try await unlockRows(admin).map(\.withoutTime) == [UnlockRow(node: "alpha", level: 1)])
@@ -285,7 +286,7 @@ import TroupeStore
 
             // No votes: alpha, listed first, gets the 1 point left.
             fixture.clock.advance(by: Self.voting)
-            try await poll("the second vote closes") {
+            try await pollUntil("the second vote closes") {
                 try await progress(admin) == Progress(node: "alpha", level: 2, progress: 1, cost: 20, mine: 0, voting: 0)
             }
             #expect(carol.sink.pushes.count == 4)
@@ -301,7 +302,7 @@ import TroupeStore
             #expect(await alice.fails("VOTE", "zeta")?.code == .notFound)
             try await alice.ok("VOTE", "gamma")
             fixture.clock.advance(by: Self.voting)
-            try await poll("the vote closes") { try await progress(alice).node == "gamma" }
+            try await pollUntil("the vote closes") { try await progress(alice).node == "gamma" }
             #expect(await alice.fails("VOTE", "gamma")?.text == "DENIED no voting session")
             let votes = try await fixture.backend.services.pool.query("SELECT COUNT(*) FROM votes", [], idempotent: true)
             #expect(try votes.first?.decode(Int64.self, at: 0) == 1)
@@ -342,12 +343,12 @@ import TroupeStore
                 return await group.reduce(into: EngageResults()) { if let results = $1 { $0 = results } }
             }
             #expect(Set(first.failures.map(\.code)).isSubset(of: [.unavailable, .busy, .timeout]), "\(first.failures)")
-            try await poll("the coordinator restarts") {
+            try await pollUntil("the coordinator restarts") {
                 let tree = try await admin.ok("TREE").text ?? ""
                 return tree.split(separator: "\n").contains { $0.contains("/root/services/unlock ") && $0.contains("restarts=1") }
             }
             // Rebuilt from storage: everything stored is counted, every acknowledged point stored.
-            try await poll("the coordinator answers again") { (try? await progress(admin)) != nil }
+            try await pollUntil("the coordinator answers again") { (try? await progress(admin)) != nil }
             let stored = try await ledgerTotals(fixture)
             #expect(try await progress(admin).progress == stored.values.reduce(0, +))
             try await expectStored(first, in: stored)
@@ -362,7 +363,7 @@ import TroupeStore
             #expect(1_500 + shown.progress == total)
             #expect(try await unlockRows(admin).map(\.withoutTime) == [UnlockRow(node: "solo", level: 1)])
             for client in listening {
-                try await poll("the unlocked push") { client.sink.pushes.contains { $0.kind == "unlocked" } }
+                try await pollUntil("the unlocked push") { client.sink.pushes.contains { $0.kind == "unlocked" } }
                 #expect(client.sink.pushes.compactMap(UnlockRow.init(push:)).map(\.withoutTime) == [UnlockRow(node: "solo", level: 1)])
             }
             let tree = try await admin.ok("TREE").text ?? ""
@@ -402,7 +403,7 @@ import TroupeStore
             #expect(try await unlockRows(admin).map(\.withoutTime) == [UnlockRow(node: "alpha", level: 1)])
             // Alice's vote survived: without it, alpha (listed first) would win.
             fixture.clock.advance(by: Self.voting)
-            try await poll("the restored vote closes") {
+            try await pollUntil("the restored vote closes") {
                 try await progress(bob) == Progress(node: "gamma", level: 1, progress: 2, cost: 7, mine: 2, voting: 0)
             }
             #expect(try await unlockRows(admin).map(\.withoutTime) == [UnlockRow(node: "alpha", level: 1)])

@@ -1,4 +1,5 @@
 import Testing
+import TroupeTestSupport
 import Troupe
 @testable import TroupeBackend
 import TroupeStore
@@ -71,7 +72,7 @@ import TroupeStore
 
             // The vote ends: the well (level 1 costs 15) wins and takes the bank at once.
             fixture.clock.advance(by: fixture.backend.configuration.votingDuration)
-            try await poll("the winner unlocks") {
+            try await pollUntil("the winner unlocks") {
                 try await root.ok("UNLOCKS").elements.count == 2
             }
             let after = try await root.ok("UNLOCKS")
@@ -85,10 +86,10 @@ import TroupeStore
             }
             // Every connection heard of each unlock exactly once.
             for user in users {
-                try await poll("both unlocks reach every connection") { user.sink.count(of: "unlocked") >= 2 }
+                try await pollUntil("both unlocks reach every connection") { user.sink.count(of: "unlocked") >= 2 }
                 #expect(user.sink.count(of: "unlocked") == 2)
             }
-            try await poll("the second vote opens") { try await root.ok("PROGRESS")["voting"] == .integer(1) }
+            try await pollUntil("the second vote opens") { try await root.ok("PROGRESS")["voting"] == .integer(1) }
             let banked = try await root.ok("PROGRESS")
             #expect(banked["progress"] == .integer(credited - 10 - 15))
         }

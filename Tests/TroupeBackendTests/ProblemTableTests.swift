@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TroupeTestSupport
 import TroupeTesting
 import Troupe
 @testable import TroupeBackend
@@ -89,7 +90,7 @@ import TroupeStore
             #expect(stored == 1)
             // Every logged-in connection hears of it once, then of the vote.
             for user in users {
-                try await poll("a voting push reaches every connection") { user.sink.count(of: "voting") >= 1 }
+                try await pollUntil("a voting push reaches every connection") { user.sink.count(of: "voting") >= 1 }
                 #expect(user.sink.count(of: "unlocked") == 1)
                 #expect(user.sink.count(of: "voting") == 1)
             }
@@ -162,7 +163,7 @@ import TroupeStore
             try await withThrowingTaskGroup(of: Void.self) { group in
                 defer { blocker.release() }
                 group.addTask { try await blocker.hold(pool) }
-                try await poll("the pool's only connection is held") { blocker.isHolding }
+                try await pollUntil("the pool's only connection is held") { blocker.isHolding }
 
                 // Ten SAYs in ten rooms: the writer's first group waits for the pool (its one
                 // waiter), four writes wait in the writer, the other five are refused at once.
@@ -172,15 +173,15 @@ import TroupeStore
                         says.append((room, Outcome(await writers[index].run("SAY", room, "hello"))))
                     }
                 }
-                try await poll("five SAYs are refused while the connection is held") { says.count >= 5 }
-                try await poll("the writer's group waits for the connection") { try await pool.metrics().waiting == 1 }
+                try await pollUntil("five SAYs are refused while the connection is held") { says.count >= 5 }
+                try await pollUntil("the writer's group waits for the connection") { try await pool.metrics().waiting == 1 }
                 #expect(says.all.allSatisfy { $0.outcome == .busy }, "\(says.all)")
 
                 // The pool's wait queue is full: a read that needs a connection is refused at once.
                 for reader in readers {
                     group.addTask { reads.append(Outcome(await reader.run("UNLOCKS"))) }
                 }
-                try await poll("five reads are refused while the connection is held") { reads.count >= 5 }
+                try await pollUntil("five reads are refused while the connection is held") { reads.count >= 5 }
                 #expect(reads.all == Array(repeating: .busy, count: 5))
                 #expect(blocker.isHolding)
                 #expect(says.count == 5)
@@ -213,11 +214,11 @@ import TroupeStore
             let sent = 30 // within alice's burst of 40
             for index in 0..<sent { ids.append(try await alice.integer("SAY", "lobby", "message \(index)")) }
             for fast in [carol, dave] {
-                try await poll("every push reaches a fast connection") { fast.sink.messageIDs.count >= sent }
+                try await pollUntil("every push reaches a fast connection") { fast.sink.messageIDs.count >= sent }
                 #expect(fast.sink.messageIDs == ids)
                 #expect(fast.sink.dropped == 0)
             }
-            try await poll("every push to the slow connection is taken or dropped") { slow.sink.pushes.count + slow.sink.dropped >= sent }
+            try await pollUntil("every push to the slow connection is taken or dropped") { slow.sink.pushes.count + slow.sink.dropped >= sent }
             #expect(slow.sink.pushes.count == 1)
             #expect(slow.sink.dropped == sent - 1)
             let bus = try await fixture.backend.services.bus.metrics()
@@ -288,7 +289,7 @@ import TroupeStore
                         finished.append(result.map { _ in .integer(0) }.outcome)
                     }
                 }
-                try await poll("the REGISTERs wait for a KDF thread") { kdf.metrics.queued == registering }
+                try await pollUntil("the REGISTERs wait for a KDF thread") { kdf.metrics.queued == registering }
                 // While every KDF thread is taken, other connections' requests complete.
                 let id = try await alice.integer("SAY", "lobby", "not waiting for the hashes")
                 let history = try await alice.ok("HISTORY", "lobby")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TroupeTestSupport
 import Troupe
 @testable import TroupeBackend
 import TroupeTesting
@@ -45,9 +46,9 @@ import TroupeTesting
             let held = Task { try await fixture.backend.kdf.run { gate.block() } }
             try await gate.waitForArrivals(1)
             async let registered = newcomer.run("REGISTER", "newcomer", "password-1")
-            try await poll("the REGISTER waits for the KDF") { fixture.backend.kdf.metrics.queued == 1 }
+            try await pollUntil("the REGISTER waits for the KDF") { fixture.backend.kdf.metrics.queued == 1 }
             async let report = fixture.backend.shutdown(deadline: .seconds(30))
-            try await poll("shutdown has begun") {
+            try await pollUntil("shutdown has begun") {
                 if case .failure(let error) = await late.run("PING") { return error.code == .shutdown }
                 return false
             }
@@ -79,14 +80,14 @@ private struct Idle: Behavior {
             try await root.ok("CRASH", "/root/users/bus")
             // The next push reaches the bus actor, which fails on it and restarts.
             _ = try await alice.integer("SAY", "lobby", "the message the bus fails on")
-            try await poll("alice's session ended with the bus") { alice.connection.user == nil }
+            try await pollUntil("alice's session ended with the bus") { alice.connection.user == nil }
             let whoami = try await alice.ok("WHOAMI")
             #expect(whoami == .null)
             try await alice.ok("RESUME", token)
             try await alice.ok("JOIN", "lobby")
             let before = alice.sink.pushes.count
             let id = try await alice.integer("SAY", "lobby", "heard again")
-            try await poll("the push arrives") { alice.sink.pushes.count > before }
+            try await pollUntil("the push arrives") { alice.sink.pushes.count > before }
             #expect(alice.sink.pushes.last == .message(room: "lobby", id: id, user: "alice", text: Array("heard again".utf8), at: BackendFixture.epoch))
         }
     }

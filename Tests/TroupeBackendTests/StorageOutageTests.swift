@@ -44,7 +44,7 @@ struct StorageOutageTests {
             try server.startPostgres()
             // After the breaker's open period the next probe closes it; the monitor probes
             // every 100 ms and clears the verdict.
-            try await poll("health returns") { fixture.backend.health == .ok }
+            try await pollUntil("health returns") { fixture.backend.health == .ok }
             let ping = try await alice.ok("HEALTH")
             #expect(ping.text == "OK")
             _ = try await alice.integer("SAY", "lobby", "after")

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TroupeTestSupport
 import Troupe
 import TroupeServer
 import TroupeWire
@@ -249,7 +250,7 @@ struct ServerLimitTests {
             #expect(fixture.server.metrics.connectionsAccepted == count)
             #expect(fixture.server.metrics.connectionsRefused == 0)
             clients.removeAll()  // closes every socket
-            try await Self.poll("every connection is closed", timeout: .seconds(20)) {
+            try await pollUntil("every connection is closed", timeout: .seconds(20)) {
                 fixture.server.metrics.connectionsOpen == 0
             }
             #expect(try fixture.client().command("PING") == .simple("PONG"))
@@ -267,22 +268,5 @@ struct ServerLimitTests {
             guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
         }
         return limit.rlim_cur == rlim_t.max ? Int.max : Int(clamping: limit.rlim_cur)
-    }
-
-    /// Waits until `condition` holds, checking every millisecond, failing the test after
-    /// `timeout`: bounded polling of a counter the server updates on its own threads.
-    private static func poll(
-        _ description: String, timeout: Duration,
-        sourceLocation: SourceLocation = #_sourceLocation,
-        _ condition: () -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting until \(description)", sourceLocation: sourceLocation)
-                return
-            }
-            try await Task.sleep(for: .milliseconds(1))
-        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Troupe
 import Testing
+import TroupeTestSupport
 import TroupeTesting
 @testable import TroupeBackend
 import TroupeStore
@@ -112,28 +113,6 @@ func concurrently(_ requests: [(Client, [String])]) async -> [Result<Reply, Erro
         var results = [Result<Reply, ErrorReply>?](repeating: nil, count: requests.count)
         for await (index, result) in group { results[index] = result }
         return results.map { $0 ?? .failure(ErrorReply(.err, "no result")) }
-    }
-}
-
-struct PollTimeout: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Re-checks `condition` every millisecond until it holds; records an issue and throws
-/// after `timeout` of real time. For effects that happen asynchronously (pushes, timers).
-func poll(
-    _ description: String,
-    timeout: Duration = .seconds(20),
-    sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting until \(description)", sourceLocation: sourceLocation)
-            throw PollTimeout(description: description)
-        }
-        try await Task.sleep(for: .milliseconds(1))
     }
 }
 

@@ -29,6 +29,8 @@ final class EventLoop {
     private var pendingDisconnects: [BackendConnection] = []
     private var readBuffer: [UInt8]
     private var lastSweep: Int64
+    /// A descriptor held in reserve for refusing a client when the process has no other.
+    private var spareFD: Int32 = EventLoop.openSpare()
 
     static let listenerToken: UInt64 = 0
     static let wakeToken: UInt64 = 1
@@ -82,11 +84,20 @@ final class EventLoop {
             if after - lastSweep >= 1_000_000_000 {
                 lastSweep = after
                 sweepIdle(now: after)
+                resumeAccepting()
             }
         }
         shared.handOver(pendingDisconnects)
         pendingDisconnects = []
+        if spareFD >= 0 { Glibc.close(spareFD) }
         Glibc.close(epollFD)
+    }
+
+    /// Puts the listener back after running out of descriptors paused it.
+    private func resumeAccepting() {
+        guard !listening, !shared.draining.load(ordering: .relaxed) else { return }
+        if spareFD < 0 { spareFD = Self.openSpare() }
+        listening = cepoll_ctl(epollFD, 0, shared.listenFD, cepoll_in, Self.listenerToken) == 0
     }
 
     private func isIdle(_ connection: Connection) -> Bool {
@@ -98,14 +109,18 @@ final class EventLoop {
     private func acceptConnections() {
         for _ in 0..<configuration.acceptsPerTurn {
             let fd = cepoll_accept(shared.listenFD)
-            guard fd >= 0 else { return }  // EAGAIN: none left (or another loop took it); EMFILE: next turn
+            guard fd >= 0 else {
+                // EAGAIN: none left (or another loop took it). Out of descriptors: refuse the
+                // waiting client rather than leave it hanging, and the level-triggered
+                // listener spinning, until a descriptor frees.
+                let error = cepoll_errno()
+                if error == EMFILE || error == ENFILE { refuseForLackOfDescriptors() }
+                return
+            }
             let counters = shared.counters
             if counters.open.add(1, ordering: .relaxed).newValue > configuration.maxConnections {
                 counters.open.subtract(1, ordering: .relaxed)
-                counters.refused.add(1, ordering: .relaxed)
-                let refusal = Array("-BUSY too many connections\r\n".utf8)
-                _ = refusal.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, cepoll_msg_nosignal) }
-                Glibc.close(fd)
+                refuse(fd)
                 continue
             }
             counters.accepted.add(1, ordering: .relaxed)
@@ -122,6 +137,36 @@ final class EventLoop {
             connection.interest = cepoll_in
             _ = cepoll_ctl(epollFD, 0, fd, cepoll_in, key.token)
         }
+    }
+
+    /// Answers `-BUSY too many connections` and closes, not counted as open.
+    private func refuse(_ fd: Int32) {
+        shared.counters.refused.add(1, ordering: .relaxed)
+        _ = Self.refusal.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, cepoll_msg_nosignal) }
+        Glibc.close(fd)
+    }
+
+    private static let refusal = Array("-BUSY too many connections\r\n".utf8)
+
+    /// The process is out of descriptors: the spare one (held for this) is closed so the
+    /// waiting connection can be accepted and refused, then taken again. Without a spare the
+    /// listener leaves the epoll set until the next idle sweep, so the loop does not spin.
+    private func refuseForLackOfDescriptors() {
+        shared.counters.acceptErrors.add(1, ordering: .relaxed)
+        if spareFD >= 0 {
+            Glibc.close(spareFD)
+            let fd = cepoll_accept(shared.listenFD)
+            if fd >= 0 { refuse(fd) }
+            spareFD = Self.openSpare()
+        }
+        if spareFD < 0, listening {
+            _ = cepoll_ctl(epollFD, 2, shared.listenFD, 0, 0)
+            listening = false
+        }
+    }
+
+    private static func openSpare() -> Int32 {
+        open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
     // MARK: Events

@@ -6,8 +6,11 @@ public struct ServerMetrics: Sendable, Hashable {
     public var connectionsOpen: Int
     /// Connections accepted since start.
     public var connectionsAccepted: Int
-    /// Connections refused with `-BUSY too many connections`.
+    /// Connections refused with `-BUSY too many connections` (past `maxConnections`, or
+    /// when the process had no file descriptor left for them).
     public var connectionsRefused: Int
+    /// Accepts that failed because the process or system ran out of file descriptors.
+    public var acceptsOutOfDescriptors: Int
     /// Connections closed for passing the outbound hard limit.
     public var connectionsOverLimit: Int
     /// Anonymous connections closed for idleness.
@@ -30,6 +33,7 @@ final class ServerCounters: Sendable {
     let open = Atomic<Int>(0)
     let accepted = Atomic<Int>(0)
     let refused = Atomic<Int>(0)
+    let acceptErrors = Atomic<Int>(0)
     let overLimit = Atomic<Int>(0)
     let idleClosed = Atomic<Int>(0)
     let requests = Atomic<Int>(0)
@@ -41,7 +45,8 @@ final class ServerCounters: Sendable {
     var snapshot: ServerMetrics {
         ServerMetrics(
             connectionsOpen: open.load(ordering: .relaxed), connectionsAccepted: accepted.load(ordering: .relaxed),
-            connectionsRefused: refused.load(ordering: .relaxed), connectionsOverLimit: overLimit.load(ordering: .relaxed),
+            connectionsRefused: refused.load(ordering: .relaxed),
+            acceptsOutOfDescriptors: acceptErrors.load(ordering: .relaxed), connectionsOverLimit: overLimit.load(ordering: .relaxed),
             connectionsIdleClosed: idleClosed.load(ordering: .relaxed), requests: requests.load(ordering: .relaxed),
             dispatcherBusy: dispatcherBusy.load(ordering: .relaxed), pushesDropped: pushesDropped.load(ordering: .relaxed),
             bytesIn: bytesIn.load(ordering: .relaxed), bytesOut: bytesOut.load(ordering: .relaxed)

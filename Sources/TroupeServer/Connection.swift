@@ -44,6 +44,8 @@ final class Connection {
     /// Bytes owed to the socket: `output[outputOffset...]`.
     var output: [UInt8] = []
     var outputOffset = 0
+    /// ``pendingOutput`` as last added to the server's `outputPending` gauge.
+    var reportedPendingOutput = 0
 
     /// No more reads: EOF, QUIT, a protocol error or an HTTP request.
     var readClosed = false
@@ -55,10 +57,10 @@ final class Connection {
     var sniffed = false
     /// The epoll events registered now.
     var interest: UInt32 = 0
-    /// Monotonic nanoseconds of the last request (or of the accept).
-    var lastRequest: Int64
+    /// The loop's clock reading (``EventLoop``'s turn time) at the last request, or at the accept.
+    var lastRequest: Duration
 
-    init(key: ConnectionKey, backend: BackendConnection, outbox: ConnectionOutbox, limits: WireLimits, now: Int64) {
+    init(key: ConnectionKey, backend: BackendConnection, outbox: ConnectionOutbox, limits: WireLimits, now: Duration) {
         self.key = key
         self.backend = backend
         self.outbox = outbox

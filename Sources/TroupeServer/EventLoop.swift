@@ -28,7 +28,11 @@ final class EventLoop {
     /// Disconnects the dispatcher's full mailbox refused; retried every turn.
     private var pendingDisconnects: [BackendConnection] = []
     private var readBuffer: [UInt8]
-    private var lastSweep: Int64
+    /// The backend's clock (injected in tests): idle times are measured on it, read once per
+    /// turn into ``turnTime``. The shutdown deadline is on the monotonic clock.
+    private let clock: any ActorClock
+    private var turnTime: Duration
+    private var lastSweep: Duration
     /// A descriptor held in reserve for refusing a client when the process has no other.
     private var spareFD: Int32 = EventLoop.openSpare()
 
@@ -45,7 +49,9 @@ final class EventLoop {
         self.epollFD = epollFD
         configuration = shared.configuration
         readBuffer = [UInt8](repeating: 0, count: shared.configuration.readChunk)
-        lastSweep = monotonicNanoseconds()
+        clock = shared.backend.system.clock
+        turnTime = clock.now.offset
+        lastSweep = turnTime
     }
 
     /// Runs until shutdown has drained every connection (or its deadline passed).
@@ -70,6 +76,7 @@ final class EventLoop {
             let count = events.withUnsafeMutableBufferPointer { buffer in
                 cepoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), timeout)
             }
+            turnTime = clock.now.offset
             for index in 0..<max(0, Int(count)) {
                 let event = events[index]
                 switch event.token {
@@ -80,10 +87,10 @@ final class EventLoop {
             }
             takeInbox()
             retryDisconnects()
-            let after = monotonicNanoseconds()
-            if after - lastSweep >= 1_000_000_000 {
-                lastSweep = after
-                sweepIdle(now: after)
+            turnTime = clock.now.offset
+            if turnTime - lastSweep >= .seconds(1) {
+                lastSweep = turnTime
+                sweepIdle()
                 resumeAccepting()
             }
         }
@@ -131,7 +138,7 @@ final class EventLoop {
             let outbox = ConnectionOutbox(key: key, inbox: inbox, counters: counters, softLimit: configuration.outboundSoftLimit)
             let connection = Connection(
                 key: key, backend: shared.backend.connect(pushes: outbox), outbox: outbox, limits: configuration.wire,
-                now: monotonicNanoseconds()
+                now: turnTime
             )
             connections[fd] = connection
             connection.interest = cepoll_in
@@ -143,7 +150,17 @@ final class EventLoop {
     private func refuse(_ fd: Int32) {
         shared.counters.refused.add(1, ordering: .relaxed)
         _ = Self.refusal.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, cepoll_msg_nosignal) }
+        discardPendingInput(fd)
         Glibc.close(fd)
+    }
+
+    /// Unread input makes close() send a reset, which can destroy what was just written
+    /// before the client reads it: a bounded amount of what has arrived is read and dropped.
+    private func discardPendingInput(_ fd: Int32) {
+        for _ in 0..<4 {
+            let count = readBuffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count <= 0 { break }
+        }
     }
 
     private static let refusal = Array("-BUSY too many connections\r\n".utf8)
@@ -247,7 +264,7 @@ final class EventLoop {
 
     private func handle(_ request: Request, on connection: Connection) {
         shared.counters.requests.add(1, ordering: .relaxed)
-        connection.lastRequest = monotonicNanoseconds()
+        connection.lastRequest = turnTime
         guard !shared.draining.load(ordering: .relaxed) else {
             connection.answer(WireValue(ErrorReply.shuttingDown))
             return
@@ -437,24 +454,23 @@ final class EventLoop {
             }
         }
         connection.compactOutput()
-        connection.outbox.setPendingOutput(connection.pendingOutput)
+        let pending = connection.pendingOutput
+        connection.outbox.setPendingOutput(pending)
+        if pending != connection.reportedPendingOutput {
+            shared.counters.outputPending.add(pending - connection.reportedPendingOutput, ordering: .relaxed)
+            connection.reportedPendingOutput = pending
+        }
         return true
     }
 
     private func close(_ connection: Connection, graceful: Bool) {
         let fd = connection.key.fd
         _ = cepoll_ctl(epollFD, 2, fd, 0, 0)
-        if graceful {
-            // Unread input makes close() send a reset, which can destroy the replies just
-            // written before the client reads them: discard a bounded amount first.
-            for _ in 0..<4 {
-                let count = readBuffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-                if count <= 0 { break }
-            }
-        }
+        if graceful { discardPendingInput(fd) }
         Glibc.close(fd)
         connections[fd] = nil
         shared.counters.open.subtract(1, ordering: .relaxed)
+        shared.counters.outputPending.subtract(connection.reportedPendingOutput, ordering: .relaxed)
         connection.outbox.close()
         if shared.draining.load(ordering: .relaxed) {
             shared.handOver([connection.backend])
@@ -474,9 +490,9 @@ final class EventLoop {
     }
 
     /// Closes anonymous connections idle past `anonymousIdleTimeout` (a logged-in one stays).
-    private func sweepIdle(now: Int64) {
-        let limit = Self.nanoseconds(configuration.anonymousIdleTimeout)
-        for connection in Array(connections.values) where isIdle(connection) && now - connection.lastRequest > limit {
+    private func sweepIdle() {
+        let limit = configuration.anonymousIdleTimeout
+        for connection in Array(connections.values) where isIdle(connection) && turnTime - connection.lastRequest > limit {
             guard connection.backend.user == nil else { continue }
             shared.counters.idleClosed.add(1, ordering: .relaxed)
             close(connection, graceful: true)

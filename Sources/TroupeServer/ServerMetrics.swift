@@ -21,6 +21,10 @@ public struct ServerMetrics: Sendable, Hashable {
     public var dispatcherBusy: Int
     /// Pushes dropped because a connection's output passed the soft limit.
     public var pushesDropped: Int
+    /// Bytes the loops hold for clients' sockets now, over all connections, as of each
+    /// connection's last loop turn (what slow readers cost in memory; each is bounded by
+    /// the outbound limits).
+    public var outputPendingBytes: Int
     /// Bytes read from clients.
     public var bytesIn: Int
     /// Bytes written to clients.
@@ -39,6 +43,7 @@ final class ServerCounters: Sendable {
     let requests = Atomic<Int>(0)
     let dispatcherBusy = Atomic<Int>(0)
     let pushesDropped = Atomic<Int>(0)
+    let outputPending = Atomic<Int>(0)
     let bytesIn = Atomic<Int>(0)
     let bytesOut = Atomic<Int>(0)
 
@@ -49,7 +54,7 @@ final class ServerCounters: Sendable {
             acceptsOutOfDescriptors: acceptErrors.load(ordering: .relaxed), connectionsOverLimit: overLimit.load(ordering: .relaxed),
             connectionsIdleClosed: idleClosed.load(ordering: .relaxed), requests: requests.load(ordering: .relaxed),
             dispatcherBusy: dispatcherBusy.load(ordering: .relaxed), pushesDropped: pushesDropped.load(ordering: .relaxed),
-            bytesIn: bytesIn.load(ordering: .relaxed), bytesOut: bytesOut.load(ordering: .relaxed)
+            outputPendingBytes: outputPending.load(ordering: .relaxed), bytesIn: bytesIn.load(ordering: .relaxed), bytesOut: bytesOut.load(ordering: .relaxed)
         )
     }
 }

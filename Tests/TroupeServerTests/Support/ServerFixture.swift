@@ -10,11 +10,14 @@ import TroupeTesting
 struct ServerFixture: Sendable {
     let backend: Backend
     let server: Server
+    /// The backend's clock, which the server's idle sweep reads too.
+    let clock: ManualClock
 
     var port: Int { server.port }
 
     static func with(
         configure: (inout ServerConfiguration) -> Void = { _ in },
+        configureBackend: (inout BackendConfiguration) -> Void = { _ in },
         _ body: (ServerFixture) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("troupe-server-\(UUID().uuidString)").path
@@ -32,6 +35,7 @@ struct ServerFixture: Sendable {
         let clock = ManualClock()
         backendConfiguration.clock = clock
         backendConfiguration.wallClock = .following(clock, from: 1_700_000_000_000)
+        configureBackend(&backendConfiguration)
         let backend = try await Backend.start(backendConfiguration)
         var configuration = ServerConfiguration()
         configuration.port = 0
@@ -43,7 +47,7 @@ struct ServerFixture: Sendable {
             await backend.shutdown(deadline: .seconds(1))
             throw error
         }
-        let fixture = ServerFixture(backend: backend, server: server)
+        let fixture = ServerFixture(backend: backend, server: server, clock: clock)
         do {
             try await body(fixture)
         } catch {

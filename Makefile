@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE := -c release
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all build test test-tsan fuzz bench bench-runtime bench-store bench-backend bench-server run deps clean help
+.PHONY: all build test test-tsan fuzz bench bench-runtime bench-store bench-backend bench-server run deps test-deps clean help
 
 all: build
 
@@ -14,6 +14,7 @@ help:
 	@echo "make run           build and start the server on 127.0.0.1:7070 (./troupe.db, admin account 'admin')"
 	@echo "make test          build and run every test"
 	@echo "make test-tsan     the test suite under ThreadSanitizer"
+	@echo "make test-deps     install what the tests need beyond the build: redis-tools, the PyPI redis client"
 	@echo "make fuzz          the wire request parser under libFuzzer (FUZZ_SECONDS, default 60)"
 	@echo "make bench         every benchmark (release)"
 	@echo "make bench-runtime the actor runtime benchmarks (release)"
@@ -27,25 +28,52 @@ help:
 # missing ones. Not root and something missing: print the command and fail. Not Debian:
 # nothing to check with, so say what is needed and go on.
 DEB_PACKAGES := libsqlite3-dev libpq-dev libcrypt-dev libssl-dev postgresql
+# What only the tests need: the interop tests run the real redis-cli and redis-benchmark
+# (Debian's redis-tools) and the PyPI `redis` client against the server. `make run` never
+# installs these.
+TEST_DEB_PACKAGES := redis-tools
+TEST_PYTHON_MODULE := redis
 
-deps:
+# $(call install-debs,TARGET,PACKAGES): the check-and-install above, for one list.
+define install-debs
 	@if ! command -v dpkg >/dev/null 2>&1; then \
-		echo "deps: no dpkg here; make sure these (or your system's equivalents) are installed: $(DEB_PACKAGES)"; \
+		echo "$(1): no dpkg here; make sure these (or your system's equivalents) are installed: $(2)"; \
 		exit 0; \
 	fi; \
 	missing=""; \
-	for package in $(DEB_PACKAGES); do \
+	for package in $(2); do \
 		dpkg -s "$$package" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$package"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then \
-		echo "deps: missing system packages:$$missing"; \
-		echo "deps: install them with: sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing"; \
+		echo "$(1): missing system packages:$$missing"; \
+		echo "$(1): install them with: sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing"; \
 		exit 1; \
 	fi; \
-	echo "deps: installing$$missing"; \
+	echo "$(1): installing$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get update && apt-get install -y --no-install-recommends $$missing
+endef
+
+deps:
+	$(call install-debs,deps,$(DEB_PACKAGES))
+
+# The tests' tools: the Debian packages as `deps` does, then the Python client with pip into
+# whichever python3 is first on PATH (the one the tests run). A pip that refuses (none
+# installed, no network, an externally managed Python) fails with what to do instead.
+test-deps: deps
+	$(call install-debs,test-deps,$(TEST_DEB_PACKAGES))
+	@if ! command -v python3 >/dev/null 2>&1; then \
+		echo "test-deps: python3 is missing; install it (Debian: apt-get install python3 python3-pip)"; \
+		exit 1; \
+	fi; \
+	if python3 -c 'import $(TEST_PYTHON_MODULE)' 2>/dev/null; then exit 0; fi; \
+	echo "test-deps: installing the Python package $(TEST_PYTHON_MODULE) with pip"; \
+	if ! PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check $(TEST_PYTHON_MODULE); then \
+		echo "test-deps: 'python3 -m pip install $(TEST_PYTHON_MODULE)' failed; install the PyPI package $(TEST_PYTHON_MODULE) for $$(command -v python3)"; \
+		echo "test-deps: (for example in a virtualenv first on PATH, or on Debian: apt-get install python3-redis)"; \
+		exit 1; \
+	fi
 
 build: deps
 	$(SWIFT) build
@@ -58,7 +86,7 @@ TEST_TIMEOUT ?= 1200
 # Every test target (a folder Tests/<Name>Tests), so a new one can never be left out.
 TEST_TARGETS := $(notdir $(wildcard Tests/*Tests))
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	@for target in $(TEST_TARGETS); do \
 		echo "== $$target"; \
@@ -68,7 +96,7 @@ test: deps
 # ThreadSanitizer: its own scratch path so it never invalidates the normal build. The runtime
 # uses pthread locks (TSan models them); the suppressions file lists the few false positives
 # from uninstrumented Swift runtime code, each explained there.
-test-tsan: deps
+test-tsan: test-deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
 	@for target in $(TEST_TARGETS); do \
 		echo "== $$target (ThreadSanitizer)"; \

@@ -55,6 +55,8 @@ final class Connection {
     var parserMayHaveMore = false
     /// Whether the first bytes were looked at for an HTTP request.
     var sniffed = false
+    /// First bytes held while they could still begin `GET /metrics` (fewer than 12).
+    var heldFirstBytes: [UInt8] = []
     /// The epoll events registered now.
     var interest: UInt32 = 0
     /// The loop's clock reading (``EventLoop``'s turn time) at the last request, or at the accept.

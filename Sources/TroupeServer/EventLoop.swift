@@ -213,18 +213,14 @@ final class EventLoop {
             shared.counters.bytesIn.add(count, ordering: .relaxed)
             let bytes = readBuffer[0..<count]
             if !connection.sniffed {
-                connection.sniffed = true
-                if bytes.starts(with: Self.httpMetrics) {
-                    connection.readClosed = true
-                    connection.stopParsing = true
-                    connection.enqueue(.pending(.metrics, connection.encoder.version))
-                    return true
-                }
+                sniff(connection, bytes)
+            } else {
+                connection.parser.append(bytes)
+                parseRequests(connection)
             }
-            connection.parser.append(bytes)
-            parseRequests(connection)
         } else if count == 0 {
             connection.readClosed = true
+            if !connection.sniffed { sniff(connection, []) }
         } else {
             let error = errno
             if error != EAGAIN, error != EWOULDBLOCK, error != EINTR {
@@ -236,6 +232,31 @@ final class EventLoop {
     }
 
     static let httpMetrics = Array("GET /metrics".utf8)
+
+    /// Tells an HTTP `GET /metrics` from the protocol by the connection's first bytes, which
+    /// may come in pieces: while they are a strict prefix of `GET /metrics` (at most 11
+    /// bytes) they are held and the decision waits for more, or for the end of input.
+    private func sniff(_ connection: Connection, _ bytes: ArraySlice<UInt8>) {
+        connection.sniffed = true
+        var first = bytes
+        if !connection.heldFirstBytes.isEmpty {
+            first = ArraySlice(connection.heldFirstBytes + bytes)
+            connection.heldFirstBytes = []
+        }
+        if first.count < Self.httpMetrics.count, Self.httpMetrics.starts(with: first), !connection.readClosed {
+            connection.sniffed = false
+            connection.heldFirstBytes = Array(first)
+            return
+        }
+        if first.starts(with: Self.httpMetrics) {
+            connection.readClosed = true
+            connection.stopParsing = true
+            connection.enqueue(.pending(.metrics, connection.encoder.version))
+            return
+        }
+        connection.parser.append(first)
+        parseRequests(connection)
+    }
 
     // MARK: Requests
 

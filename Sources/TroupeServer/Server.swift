@@ -92,6 +92,8 @@ public final class Server: Sendable {
             throw .backendUnavailable("\(error)")
         }
         let shared = ServerShared(configuration: configuration, backend: backend, listenFD: listenFD)
+        let counters = shared.counters
+        backend.addStatsSource { counters.statsLines }
         var threads: [RuntimeThread] = []
         for index in 0..<configuration.loopThreads {
             let (inbox, dispatcher, epollFD) = (inboxes[index], dispatchers[index], epolls[index])

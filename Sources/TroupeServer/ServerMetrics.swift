@@ -57,4 +57,17 @@ final class ServerCounters: Sendable {
             outputPendingBytes: outputPending.load(ordering: .relaxed), bytesIn: bytesIn.load(ordering: .relaxed), bytesOut: bytesOut.load(ordering: .relaxed)
         )
     }
+
+    /// The front's lines of `STATS` and `METRICS` (``Backend/addStatsSource(_:)``).
+    var statsLines: [(String, Int)] {
+        let metrics = snapshot
+        return [
+            ("front_connections_open", metrics.connectionsOpen), ("front_connections_accepted", metrics.connectionsAccepted),
+            ("front_connections_refused", metrics.connectionsRefused), ("front_accepts_out_of_descriptors", metrics.acceptsOutOfDescriptors),
+            ("front_connections_over_limit", metrics.connectionsOverLimit), ("front_connections_idle_closed", metrics.connectionsIdleClosed),
+            ("front_requests", metrics.requests), ("front_dispatcher_busy", metrics.dispatcherBusy),
+            ("front_pushes_dropped", metrics.pushesDropped), ("front_output_pending_bytes", metrics.outputPendingBytes),
+            ("front_bytes_in", metrics.bytesIn), ("front_bytes_out", metrics.bytesOut),
+        ]
+    }
 }

@@ -192,10 +192,15 @@ struct ServerTests {
         }
     }
 
-    @Test func httpGetMetricsIsAnsweredOnTheSamePort() async throws {
+    /// Also when the request line arrives in pieces (the first shorter than `GET /metrics`).
+    @Test(arguments: [["GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"], ["G", "ET /met", "rics HTTP/1.1\r\n\r\n"]])
+    func httpGetMetricsIsAnsweredOnTheSamePort(pieces: [String]) async throws {
         try await ServerFixture.with { fixture in
             let client = try fixture.client()
-            try client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            for piece in pieces {
+                try client.send(piece)
+                try await Task.sleep(for: .milliseconds(20))  // separate reads, most likely
+            }
             let response = try client.readToEnd()
             let parts = response.split(separator: "\r\n\r\n", maxSplits: 1, omittingEmptySubsequences: false)
             #expect(parts.count == 2)
@@ -204,7 +209,37 @@ struct ServerTests {
             #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n"))
             #expect(head.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"))
             #expect(head.contains("Content-Length: \(body.utf8.count)"))
-            #expect(!body.isEmpty)
+            #expect(body.contains("troupe_front_connections_open 1\n"), "the front's counters are in the exposition")
+        }
+    }
+
+    /// A first line that only begins like `GET /metrics` is a protocol request after all.
+    @Test func aRequestThatBeginsLikeHTTPButIsNotIsParsedAsUsual() async throws {
+        try await ServerFixture.with { fixture in
+            let client = try fixture.client()
+            try client.send("GET /m")
+            try await Task.sleep(for: .milliseconds(20))
+            try client.send("x\r\nPING\r\n")
+            let reply = try client.read()
+            #expect(reply == .error("ERR unknown command 'GET', with args beginning with: '/mx' "), "\(reply)")
+            #expect(try client.read() == .simple("PONG"))
+        }
+    }
+
+    @Test func statsIncludesTheFrontsCounters() async throws {
+        try await ServerFixture.with(configureBackend: {
+            $0.admins = [UserName("root")!]
+            $0.adminPassword = "root password"
+        }) { fixture in
+            let client = try fixture.client()
+            #expect(try client.command("AUTH", "root", "root password") == .simple("OK"))
+            guard case .bulk(let stats) = try client.command("STATS") else {
+                Issue.record("STATS is not a bulk")
+                return
+            }
+            #expect(stats.contains("front_connections_open 1\n"))
+            #expect(stats.contains("front_connections_accepted 1\n"))
+            #expect(stats.contains("front_pushes_dropped 0\n"))
         }
     }
 

@@ -48,6 +48,9 @@ extension Backend {
         lines.append(("credits_dropped", "\(counters.creditsDropped.load(ordering: .relaxed))"))
         lines.append(("pushes_dropped_at_bus", "\(counters.pushesDroppedAtBus.load(ordering: .relaxed))"))
         lines.append(("kdf_queued", "\(kdf.metrics.queued)"))
+        for source in statsSources.withLock({ $0 }) {
+            lines += source().map { ($0.0, "\($0.1)") }
+        }
         for part in parts {
             guard case .success(let part) = part else { continue }
             switch part {
@@ -83,6 +86,14 @@ extension Backend {
             }
         }
         return lines
+    }
+
+    /// Adds counters of another layer to `STATS` and `METRICS`: `source` is called on each
+    /// request for them (so it must be cheap and never block) and returns `name value`
+    /// pairs, names in `[a-z0-9_]` and not clashing with the backend's own. The TCP front
+    /// adds its connection and output counters this way.
+    public func addStatsSource(_ source: @escaping @Sendable () -> [(String, Int)]) {
+        statsSources.withLock { $0.append(source) }
     }
 
     func statsText() async -> String {

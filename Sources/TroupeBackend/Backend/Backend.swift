@@ -44,6 +44,8 @@ public final class Backend: Sendable {
     let board = HealthBoard()
     let metrics: BackendMetrics
     private let admission = Locked(Admission())
+    /// Counters of other layers (the TCP front's) that STATS and METRICS include.
+    let statsSources = Locked<[@Sendable () -> [(String, Int)]]>([])
     private let nextConnectionID = Atomic<UInt64>(1)
     private let liveConnections = Atomic<Int>(0)
 

@@ -324,9 +324,12 @@ final class EventLoop {
     }
 
     private static func hasVerbatimText(_ name: ArraySlice<UInt8>) -> Bool {
-        guard name.count == 2 || name.count == 3 else { return false }
-        let lower = name.map { $0 | 0x20 }
-        return lower == Array("say".utf8) || lower == Array("dm".utf8)
+        // Compared byte by byte, case-folded with 0x20: no allocation on this per-request path.
+        func matches(_ word: StaticString) -> Bool {
+            guard name.count == word.utf8CodeUnitCount else { return false }
+            return zip(name, UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)).allSatisfy { $0 | 0x20 == $1 }
+        }
+        return matches("say") || matches("dm")
     }
 
     private func helloValue(_ version: RESPVersion) -> WireValue {

@@ -41,9 +41,9 @@ public struct RequestParser: Sendable {
         case idle
         /// An inline line of which the first `scanned` bytes hold no `\n`.
         case inline(scanned: Int)
-        /// A multibulk request of `count` arguments; `found` are ranges of the bulks read so far
-        /// (relative), `cursor` is where the next element starts (relative) and `bulkLength` is
-        /// the length of the bulk whose header was read, if any.
+        /// A multibulk request of `count` arguments (the ranges of those read so far are in
+        /// `bulkRanges`); `cursor` is where the next element starts (relative) and
+        /// `bulkLength` is the length of the bulk whose header was read, if any.
         case multibulk(Multibulk)
         /// An error was thrown: the connection is done.
         case failed(WireError)
@@ -51,10 +51,15 @@ public struct RequestParser: Sendable {
 
     private struct Multibulk: Sendable {
         var count: Int
-        var found: [Range<Int>]
         var cursor: Int
         var bulkLength: Int?
     }
+
+    /// The ranges (relative to `start`) of the bulks of the multibulk request being read. Kept
+    /// outside ``State`` so its storage is reused from request to request (one allocation
+    /// fewer per request), up to ``retainedBulkRanges`` of them.
+    private var bulkRanges: [Range<Int>] = []
+    static let retainedBulkRanges = 16
 
     /// A buffer with this capacity or less is kept for reuse; a larger one is released
     /// when it holds no unfinished request.
@@ -107,6 +112,7 @@ public struct RequestParser: Sendable {
         } catch {
             state = .failed(error)
             buffer = []
+            bulkRanges = []
             start = 0
             throw error
         }
@@ -136,7 +142,6 @@ public struct RequestParser: Sendable {
                 }
                 return request
             case .multibulk(var multibulk):
-                state = .idle  // Drop the state's copy so `found` is uniquely referenced.
                 if let request = try advance(&multibulk) { return request }
                 state = .multibulk(multibulk)
                 return nil
@@ -186,15 +191,15 @@ public struct RequestParser: Sendable {
             start = next
             return nil
         }
-        var found: [Range<Int>] = []
-        found.reserveCapacity(Int(count))
-        return Multibulk(count: Int(count), found: found, cursor: next - start, bulkLength: nil)
+        bulkRanges.removeAll(keepingCapacity: bulkRanges.capacity <= Self.retainedBulkRanges)
+        bulkRanges.reserveCapacity(Int(count))
+        return Multibulk(count: Int(count), cursor: next - start, bulkLength: nil)
     }
 
     /// Reads bulks of the multibulk request at `start` as far as the buffer allows; the
     /// request once all its bulks are in.
     private mutating func advance(_ multibulk: inout Multibulk) throws(WireError) -> Request? {
-        while multibulk.found.count < multibulk.count {
+        while bulkRanges.count < multibulk.count {
             let length: Int
             if let known = multibulk.bulkLength {
                 length = known
@@ -214,13 +219,15 @@ public struct RequestParser: Sendable {
             guard buffer[dataStart + length] == UInt8(ascii: "\r"), buffer[dataStart + length + 1] == UInt8(ascii: "\n") else {
                 throw .missingBulkTerminator
             }
-            multibulk.found.append(multibulk.cursor..<(multibulk.cursor + length))
+            bulkRanges.append(multibulk.cursor..<(multibulk.cursor + length))
             multibulk.cursor += length + 2
             multibulk.bulkLength = nil
         }
         let base = start
-        let arguments = multibulk.found.map { buffer[(base + $0.lowerBound)..<(base + $0.upperBound)] }
+        let arguments = bulkRanges.map { buffer[(base + $0.lowerBound)..<(base + $0.upperBound)] }
+        bulkRanges.removeAll(keepingCapacity: bulkRanges.capacity <= Self.retainedBulkRanges)
         start += multibulk.cursor
+        state = .idle
         return Request(form: .multibulk, arguments: arguments)
     }
 

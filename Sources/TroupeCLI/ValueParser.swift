@@ -1,5 +1,6 @@
 public import Troupe
 public import TroupeStore
+import Glibc
 
 /// The value kinds of the command line, each a pure function from text to a value with its
 /// bounds, and the inverse formatting used for defaults in `--help`. Nothing here traps on
@@ -103,15 +104,14 @@ public enum ValueParser {
         }
     }
 
-    /// A host to listen on: a name or an IPv4/IPv6 address, 1 to 253 bytes of letters, digits,
-    /// `.`, `-`, `_`, `:` and `%` (an IPv6 zone). Whether it resolves is the server's to say.
+    /// A host to listen on: a numeric IPv4 or IPv6 address (`0.0.0.0`, `127.0.0.1`, `::`,
+    /// `::1`) or `localhost`. Names are not resolved: a listening address is the operator's to
+    /// state, and resolving it would wait on DNS at start.
     public static func host(_ text: String) throws(ValueError) -> String {
-        let allowed = text.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || [UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "%")].contains(byte)
-        }
-        guard (1...253).contains(text.utf8.count), allowed else {
-            throw ValueError("expected a host name or an IP address (letters, digits, . - _ : %; at most 253 bytes)")
+        var inet = in_addr()
+        var inet6 = in6_addr()
+        guard text == "localhost" || inet_pton(AF_INET, text, &inet) == 1 || inet_pton(AF_INET6, text, &inet6) == 1 else {
+            throw ValueError("expected an IPv4 or IPv6 address (such as 127.0.0.1, 0.0.0.0, ::1 or ::) or localhost")
         }
         return text
     }

@@ -5,7 +5,8 @@ public import TroupeWire
 /// bound of PROTOCOL.md's "Limits" table that belongs to a connection. Defaults are the
 /// protocol's; every bound is inclusive.
 public struct ServerConfiguration: Sendable {
-    /// The IPv4 address to listen on (`localhost` is taken as `127.0.0.1`).
+    /// The address to listen on: numeric IPv4 or IPv6 (`0.0.0.0`, `::1`, `::`), or `localhost`
+    /// for `127.0.0.1`.
     public var host: String = "127.0.0.1"
     /// The TCP port; 0 asks the system for an ephemeral one (see ``Server/port``).
     public var port: Int = 7070
@@ -13,7 +14,9 @@ public struct ServerConfiguration: Sendable {
     public var loopThreads: Int = 1
     /// Open connections at most; the one over gets `-BUSY too many connections` and is closed.
     public var maxConnections: Int = 10_000
-    /// An anonymous connection idle this long since its last request is closed.
+    /// An anonymous connection idle this long since its last request is closed. Measured on
+    /// the backend's clock (``Backend/system``'s, a manual one in tests), swept once a second
+    /// of it.
     public var anonymousIdleTimeout: Duration = .seconds(60)
     /// Pending output of one connection past which pushes to it are dropped (counted).
     public var outboundSoftLimit: Int = 4 << 20

@@ -15,7 +15,7 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidConfiguration(let why): "invalid server configuration: \(why)"
-        case .invalidHost(let host): "invalid host '\(host)': expected an IPv4 address or localhost"
+        case .invalidHost(let host): "invalid host '\(host)': expected a numeric IPv4 or IPv6 address or localhost"
         case .addressInUse(let host, let port): "address \(host):\(port) is in use"
         case .socket(let call, let address, let reason): "\(call) on \(address) failed: \(reason)"
         case .backendUnavailable(let why): "the backend cannot take the front: \(why)"

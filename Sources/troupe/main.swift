@@ -55,7 +55,8 @@ func serve(_ options: ServeOptions) async -> Int32 {
         await backend.shutdown(deadline: options.server.shutdownDeadline)
         return 1
     }
-    log(.info, "listening", [("address", "\(options.server.host):\(server.port)")])
+    let host = options.server.host.contains(":") ? "[\(options.server.host)]" : options.server.host
+    log(.info, "listening", [("address", "\(host):\(server.port)")])
     let number = await signals.first()
     log(.info, "shutting down", [("signal", number == SIGTERM ? "SIGTERM" : "SIGINT")])
     await server.shutdown(deadline: options.server.shutdownDeadline)

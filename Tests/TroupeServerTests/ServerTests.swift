@@ -226,6 +226,17 @@ struct ServerTests {
         }
     }
 
+    /// `::` takes IPv6 and (Linux's default) IPv4 clients; `::1` IPv6 ones.
+    @Test(arguments: [("::1", ["::1"]), ("::", ["::1", "127.0.0.1"])])
+    func listensOnIPv6(host: String, clients: [String]) async throws {
+        try await ServerFixture.with(configure: { $0.host = host }) { fixture in
+            for address in clients {
+                let client = try TestClient(port: fixture.port, host: address)
+                #expect(try client.command("PING") == .simple("PONG"), "from \(address)")
+            }
+        }
+    }
+
     @Test func statsIncludesTheFrontsCounters() async throws {
         try await ServerFixture.with(configureBackend: {
             $0.admins = [UserName("root")!]

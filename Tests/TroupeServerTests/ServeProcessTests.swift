@@ -86,6 +86,8 @@ struct ServeProcessTests {
         }
     }
 
+    /// With two batches of each client in flight, the drain meets requests arriving after it
+    /// began, which get `-SHUTDOWN` (in trials, one batch of 16 per client).
     @Test func sigtermUnderLoadExitsZeroAndStoresExactlyWhatItAcknowledged() async throws {
         try await withTemporaryDirectory { directory in
             let first = try await ServeProcess.start(directory: directory)

@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 import TroupeTestSupport
 
-/// Clients that pipeline `SAY`s at a server, each on a thread of its own (blocking sockets
+/// Clients that pipeline `SAY`s at a server (two batches in flight), each on a thread of its own (blocking sockets
 /// must never sit on the cooperative pool), until told to stop, cut off by the server, or
 /// done with `perClient` messages. Every reply is recorded against the text it answers, so a
 /// test can later check what the server said it stored against what it did store.
@@ -73,16 +73,25 @@ final class SayLoad: Sendable {
         }
         let room = Self.room(index)
         var sent = 0
-        while sent < perClient, !state.withLock({ $0.stopping }) {
-            let texts = (sent..<min(sent + batch, perClient)).map { "c\(index)-\($0)" }
-            var request = ""
-            for text in texts {
-                request += "*3\r\n$3\r\nSAY\r\n$\(room.utf8.count)\r\n\(room)\r\n$\(text.utf8.count)\r\n\(text)\r\n"
-            }
-            sent += texts.count
-            do {
-                try client.send(request)
+        // Two batches in flight: the next is written before the replies to the last are read,
+        // so the server always has requests of this client arriving (a drain meets some).
+        var unanswered: [[String]] = []
+        while true {
+            let more = sent < perClient && !state.withLock({ $0.stopping })
+            if more {
+                let texts = (sent..<min(sent + batch, perClient)).map { "c\(index)-\($0)" }
+                var request = ""
                 for text in texts {
+                    request += "*3\r\n$3\r\nSAY\r\n$\(room.utf8.count)\r\n\(room)\r\n$\(text.utf8.count)\r\n\(text)\r\n"
+                }
+                sent += texts.count
+                unanswered.append(texts)
+                do { try client.send(request) } catch { return }
+            }
+            guard !unanswered.isEmpty else { return }
+            guard !more || unanswered.count > 1 else { continue }
+            do {
+                for text in unanswered.removeFirst() {
                     let reply = try client.read()
                     state.withLock { state in
                         state.replies[text] = reply

@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE := -c release
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all build test test-tsan fuzz bench bench-runtime bench-store bench-backend bench-server run deps test-deps clean help
+.PHONY: all build test test-tsan fuzz bench bench-runtime bench-store bench-backend bench-server bench-server-deps run deps test-deps clean help
 
 all: build
 
@@ -131,10 +131,17 @@ bench-backend: deps
 	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
 	$(SWIFT) run $(RELEASE) --skip-build TroupeBenchmarks backend
 
-# redis-benchmark against the in-process server and a redis-server started in the same run
-# (skipped with a note when redis-tools is missing).
-bench-server: deps
+# redis-benchmark against the in-process server and redis-servers started in the same run
+# (skipped with a note when redis-tools is missing); the idle-connection figure runs the
+# `troupe` binary as a child, so it is built too. TROUPE_NIO_PONG=<binary> adds the SwiftNIO
+# peer (Documentation/Benchmarks.md says how to build it).
+BENCH_SERVER_PACKAGES := redis-server redis-tools
+bench-server-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_SERVER_PACKAGES)"
+
+bench-server: deps bench-server-deps
 	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks
+	$(SWIFT) build $(RELEASE) --product troupe
 	$(SWIFT) run $(RELEASE) --skip-build TroupeBenchmarks server
 
 # The server on 127.0.0.1:7070 over ./troupe.db, with an admin account `admin`. On the first

@@ -4,8 +4,18 @@ import Foundation
 //   suite: runtime (default: the runtime's figures, then the building blocks')
 //          | blocks | store | backend | server | all
 //          | fanin | pingpong | ring | spawn | memory   (one runtime figure, no peers)
+// TroupeBenchmarks idle-clients PORT COUNT: the server suite's helper process (IdleClients).
 // Release builds only: `make bench-runtime`, `make bench-store`, `make bench-server`, `make bench`.
 let arguments = CommandLine.arguments.dropFirst()
+if arguments.first == "idle-clients" {
+    // A child of the server suite, not a suite: no banner, its output is read by the parent.
+    let values = arguments.dropFirst().compactMap { Int($0) }
+    guard values.count == 2 else {
+        emit("error: usage: TroupeBenchmarks idle-clients PORT COUNT")
+        exit(2)
+    }
+    IdleClients.run(port: values[0], count: values[1])
+}
 let suite = arguments.first ?? "runtime"
 let runs = arguments.dropFirst().first.flatMap(Int.init) ?? 3
 let scale = arguments.dropFirst(2).first.flatMap(Double.init) ?? 1.0

@@ -137,7 +137,7 @@ bench-backend: deps
 # peer (Documentation/Benchmarks.md says how to build it).
 BENCH_SERVER_PACKAGES := redis-server redis-tools
 bench-server-deps:
-	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_SERVER_PACKAGES)"
+	$(call install-debs,bench-server-deps,$(BENCH_SERVER_PACKAGES))
 
 bench-server: deps bench-server-deps
 	$(SWIFT) build $(RELEASE) --product TroupeBenchmarks

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import Testing
+import Troupe
 import TroupeTestSupport
 
 /// Clients that pipeline `SAY`s at a server (two batches in flight), each on a thread of its own (blocking sockets
@@ -25,7 +25,8 @@ final class SayLoad: Sendable {
     let password: String
     let perClient: Int
     let batch: Int
-    private let state = Mutex(State())
+    /// `Locked` (a pthread mutex), not `Mutex`: ThreadSanitizer sees its ordering.
+    private let state = Locked(State())
 
     init(port: Int, users: [String], password: String, perClient: Int = 450, batch: Int = 16) {
         self.port = port

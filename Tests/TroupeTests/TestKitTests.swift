@@ -20,6 +20,27 @@ import TroupeTesting
         try probe.expectNoPendingEvents()
     }
 
+    /// A test system's log lines go to the logger it was given, from its level up.
+    @Test func aTestSystemLogsToItsLoggerFromItsLevelUp() async throws {
+        let lines = TestProbe<String>()
+        let system = try ActorSystem.forTesting(logLevel: .error) { level, line in lines.record("\(level) \(line)") }
+        system.injectFault(at: .root)  // the root supervisor fails: an error line
+        _ = await system.terminated()
+        let line = try await lines.next()
+        #expect(line.hasPrefix("error [test] the root supervisor of test ended"))
+        await system.shutdown()
+    }
+
+    /// Without a log level a test system logs nothing, not even the end of its root.
+    @Test func aTestSystemWithoutALogLevelLogsNothing() async throws {
+        let lines = TestProbe<String>()
+        let system = try ActorSystem.forTesting(logLevel: nil) { _, line in lines.record(line) }
+        system.injectFault(at: .root)
+        _ = await system.terminated()  // the line would have been logged before this returns
+        try lines.expectNoPendingEvents()
+        await system.shutdown()
+    }
+
     @Test func aProbeWaitThatTimesOutSaysWhatItSaw() async throws {
         let probe = TestProbe<String>(timeout: .milliseconds(20))
         probe.record("a")

@@ -6,7 +6,7 @@ import Synchronization
 /// supervisors under it. Several systems can live in one process; they share nothing.
 ///
 /// ```swift
-/// let system = try ActorSystem(name: "shop")
+/// let system = ActorSystem(name: "shop")
 /// let counter = try await system.spawn("counter", mailbox: .init(capacity: 1_000)) { Counter() }
 /// await counter.send(.increment)
 /// let value = try await counter.ask { .get($0) }
@@ -73,6 +73,8 @@ public final class ActorSystem: @unchecked Sendable {
 
     /// Starts an actor under the root supervisor and waits until its `started` hook ran.
     ///
+    /// - Parameter restart: defaults to ``RestartType/permanent``, as everywhere a child is
+    ///   made (``ChildSpec``, ``ActorContext/spawn(_:mailbox:restart:shutdown:_:)``).
     /// - Throws: ``ConfigurationError`` for a bad or duplicate name; the start error if the
     ///   factory or `started` threw; ``ActorSystemError/stopped(_:)`` after shutdown.
     @inlinable

@@ -41,10 +41,45 @@ import TroupeTesting
         await system.shutdown()
     }
 
-    @Test func aProbeWaitThatTimesOutSaysWhatItSaw() async throws {
+    /// A wait that times out is reported where the test waited (not at the `@Test` line),
+    /// naming what it waited for and what the probe saw.
+    @Test func aProbeWaitThatTimesOutIsReportedWhereItWaited() async throws {
         let probe = TestProbe<String>(timeout: .milliseconds(20))
         probe.record("a")
         try await probe.expect("a")
-        await #expect(throws: ProbeTimeout.self) { try await probe.next() }
+        let line = #line + 1
+        try await withKnownIssue { try await probe.expect("b") } matching: { issue in
+            issue.sourceLocation?.line == line && issue.comments.map(\.rawValue) == [#"timed out waiting for b; received: ["a"]"#]
+        }
+    }
+
+    /// An event that is not the expected one is reported at the expectation, a sequence's
+    /// included, naming the event that did not come.
+    @Test func anUnexpectedLifecycleEventIsReportedAtTheExpectation() async throws {
+        let lifecycle = TestProbe<Lifecycle>(name: "lifecycle")
+        lifecycle.record(.started("/root/a"))
+        lifecycle.record(.failed("/root/a"))
+        let line = #line + 1
+        try await withKnownIssue { try await lifecycle.expect(sequence: [.started("/root/a"), .started("/root/b")]) } matching: { issue in
+            issue.sourceLocation?.line == line && issue.comments.map(\.rawValue) == ["expected started /root/b, received failed /root/a"]
+        }
+    }
+
+    /// The test kit's other waits report a timeout where they were called too.
+    @Test func theOtherWaitsReportATimeoutWhereTheyWereCalled() async throws {
+        let clock = ManualClock()
+        let latch = Latch()
+        let timers = #line + 1
+        try await withKnownIssue { try await clock.waitForTimers(count: 1, timeout: .milliseconds(20)) } matching: { issue in
+            issue.sourceLocation?.line == timers && issue.comments.map(\.rawValue) == ["timed out waiting for 1 scheduled timer(s), have 0"]
+        }
+        let arrivals = #line + 1
+        try await withKnownIssue { try await latch.waitForArrivals(1, timeout: .milliseconds(20)) } matching: { issue in
+            issue.sourceLocation?.line == arrivals && issue.comments.map(\.rawValue) == ["timed out waiting for 1 arrival(s) at the latch; received: 0 arrived"]
+        }
+        let condition = #line + 1
+        try await withKnownIssue { try await eventually("never", timeout: .milliseconds(20)) { false } } matching: { issue in
+            issue.sourceLocation?.line == condition && issue.comments.map(\.rawValue) == ["timed out waiting for never"]
+        }
     }
 }

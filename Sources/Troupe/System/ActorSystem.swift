@@ -6,9 +6,10 @@ import Synchronization
 /// supervisors under it. Several systems can live in one process; they share nothing.
 ///
 /// ```swift
+/// // Counter and CounterMessage as in Documentation/Embedding.md, "An actor".
 /// let system = ActorSystem(name: "shop")
 /// let counter = try await system.spawn("counter", mailbox: .init(capacity: 1_000)) { Counter() }
-/// await counter.send(.increment)
+/// await counter.send(.add(5))
 /// let value = try await counter.ask { .get($0) }
 /// await system.shutdown()
 /// ```

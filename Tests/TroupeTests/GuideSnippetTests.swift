@@ -11,23 +11,28 @@ import TroupeTesting
 // test itself. Change a snippet here and in the guide together.
 //
 // Not compiled here: the Package.swift fragment at the top of the guide (a manifest is no
-// test code), and the guides whose snippets use other modules: Backend.md's is compiled in
-// TroupeBackendTests (GuideSnippetTests.swift); Architecture.md has no Swift snippet.
+// test code). Backend.md's snippet uses the backend, so TroupeBackendTests compiles it
+// (GuideSnippetTests.swift there); the test below checks it against the guide too.
+// Architecture.md has no Swift snippet.
 
 @Suite struct GuideSnippetTests {
-    /// The guide and this file agree: every line of every Swift snippet of Embedding.md (the
-    /// manifest lines excepted) is a line of this file, so a snippet changed in the guide
-    /// alone fails here.
-    @Test func everySnippetOfTheGuideIsCompiledHere() throws {
-        let here = try #require(readText(#filePath))
+    /// The guides and the files that compile their snippets agree: every line of every
+    /// Swift snippet of Embedding.md (the manifest lines excepted) is a line of this file,
+    /// and every line of Backend.md's is one of TroupeBackendTests/GuideSnippetTests.swift;
+    /// so a snippet changed in a guide alone fails here.
+    @Test(arguments: [
+        ("Documentation/Embedding.md", "Tests/TroupeTests/GuideSnippetTests.swift", 17),
+        ("Documentation/Backend.md", "Tests/TroupeBackendTests/GuideSnippetTests.swift", 1),
+    ])
+    func everySnippetOfTheGuideIsCompiled(guide: String, compiledIn file: String, snippetCount: Int) throws {
         let root = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
-        let guide = try #require(readText(root + "/Documentation/Embedding.md"))
-        let compiled = Set(here.split(separator: "\n").map(trimmed))
-        let snippets = swiftSnippets(of: guide)
-        #expect(snippets.count == 17)
+        let text = try #require(readText("\(root)/\(guide)"))
+        let compiled = Set(try #require(readText("\(root)/\(file)")).split(separator: "\n").map(trimmed))
+        let snippets = swiftSnippets(of: text)
+        #expect(snippets.count == snippetCount)
         for snippet in snippets where snippet.first != "// Package.swift" {
             let missing = snippet.map(trimmed).filter { !$0.isEmpty && !compiled.contains($0) }
-            #expect(missing.isEmpty, "Embedding.md's snippet \"\(snippet.first ?? "")\" is not compiled here as written")
+            #expect(missing.isEmpty, "\(guide)'s snippet \"\(snippet.first ?? "")\" is not compiled in \(file) as written")
         }
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+public import Testing
 import Troupe
 
 /// A gate that *really* blocks the threads that wait at it (a pthread condition wait, not a
@@ -78,8 +79,9 @@ public final class BlockingGate: @unchecked Sendable {
 
     /// Suspends until at least `count` threads have called ``block()``.
     ///
-    /// - Throws: ``ProbeTimeout`` if the watchdog fired first (it has opened the gate).
-    public func waitForArrivals(_ count: Int) async throws {
+    /// - Throws: ``ProbeTimeout`` if the watchdog fired first (it has opened the gate); in a
+    ///   test, reported at `sourceLocation` as ``TestProbe``'s failures are.
+    public func waitForArrivals(_ count: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let arrived = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let ready: Bool? = lock.withLock {
                 if arrivals >= count { return true }
@@ -90,7 +92,9 @@ public final class BlockingGate: @unchecked Sendable {
             if let ready { continuation.resume(returning: ready) }
         }
         if !arrived {
-            throw ProbeTimeout(expected: "\(count) thread(s) blocked at the gate", received: "\(arrivalCount) arrived")
+            try reportFailure(
+                ProbeTimeout(expected: "\(count) thread(s) blocked at the gate", received: "\(arrivalCount) arrived"), at: sourceLocation
+            )
         }
     }
 

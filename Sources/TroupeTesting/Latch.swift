@@ -1,3 +1,4 @@
+public import Testing
 import Troupe
 
 /// A one-shot gate: tasks `wait()` until someone calls `open()`; after that `wait()`
@@ -44,8 +45,15 @@ public final class Latch: @unchecked Sendable {
         for waiter in released { waiter.resume() }
     }
 
-    /// Waits (real time bounded) until at least `count` tasks have called ``wait()``.
-    public func waitForArrivals(_ count: Int, timeout: Duration = TestDefaults.timeout) async throws {
+    /// Waits (real time bounded) until at least `count` tasks have called ``wait()``. A
+    /// timeout is reported at `sourceLocation` (see ``TestProbe``'s failures).
+    public func waitForArrivals(
+        _ count: Int, timeout: Duration = TestDefaults.timeout, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        try await reportingTimeout(at: sourceLocation) { try await waitForArrivals(count, timeout: timeout) }
+    }
+
+    private func waitForArrivals(_ count: Int, timeout: Duration) async throws {
         try await withRealTimeLimit(timeout, what: "\(count) arrival(s) at the latch", received: { [self] in "\(arrivalCount) arrived" }) {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = self.lock.withLock {
@@ -71,18 +79,20 @@ public final class Latch: @unchecked Sendable {
     }
 }
 
-/// Waits until `condition` holds, re-checking after yielding the thread; throws
-/// ``ProbeTimeout`` after `timeout` of real time. For conditions no event signals (a
-/// counter in a snapshot); prefer a probe or latch when there is an event.
+/// Waits until `condition` holds, re-checking after yielding the thread; fails after
+/// `timeout` of real time, reported at `sourceLocation` (see ``TestProbe``'s failures). For
+/// conditions no event signals (a counter in a snapshot); prefer a probe or latch when
+/// there is an event.
 public func eventually(
     _ description: String,
     timeout: Duration = TestDefaults.timeout,
+    sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: @escaping @Sendable () -> Bool
 ) async throws {
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while !condition() {
         if ContinuousClock.now >= deadline {
-            throw ProbeTimeout(expected: description, received: "")
+            try reportFailure(ProbeTimeout(expected: description, received: ""), at: sourceLocation)
         }
         await Task.yield()
     }

@@ -61,18 +61,28 @@ extension TestProbe where Event == DeadLetter {
 
 extension ActorSystem {
     /// A system for tests: a manual clock, a fixed jitter seed, quiet logs.
+    ///
+    /// - Parameters:
+    ///   - logLevel: lines below it are not logged; nil logs nothing, for a test whose
+    ///     failure (an escalation up to the root, say) is expected. Default: errors only.
+    ///   - logger: where the lines at or above `logLevel` go; a test can record them on a
+    ///     probe to expect them. Default: standard error.
     public static func forTesting(
         name: String = "test",
         clock: ManualClock = ManualClock(),
         threads: Int = 2,
         rootSupervisor: SupervisorSpec? = nil,
-        askTimeout: Duration = .seconds(5)
+        askTimeout: Duration = .seconds(5),
+        logLevel: LogLevel? = .error,
+        logger: @escaping @Sendable (LogLevel, String) -> Void = ActorSystem.Configuration.standardError
     ) throws -> ActorSystem {
-        ActorSystem(
+        let silent: @Sendable (LogLevel, String) -> Void = { _, _ in }
+        return ActorSystem(
             name: name,
             configuration: try .init(
                 threads: threads, clock: clock, askTimeout: askTimeout,
-                rootSupervisor: rootSupervisor, randomSeed: 42, logLevel: .error
+                rootSupervisor: rootSupervisor, randomSeed: 42, logLevel: logLevel ?? .error,
+                logger: logLevel == nil ? silent : logger
             )
         )
     }

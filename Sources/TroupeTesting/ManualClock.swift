@@ -1,3 +1,4 @@
+public import Testing
 public import Troupe
 
 /// A clock that only moves when told to, for tests of timeouts, backoff, TTLs and
@@ -106,8 +107,15 @@ public final class ManualClock: ActorClock, @unchecked Sendable {
 
     /// Waits until at least `count` timers are scheduled (for example, until a supervisor
     /// has scheduled a backoff restart), so that the next `advance` finds them. Throws
-    /// ``ProbeTimeout`` if that does not happen within `timeout` of real time.
-    public func waitForTimers(count: Int, timeout: Duration = TestDefaults.timeout) async throws {
+    /// ``ProbeTimeout`` if that does not happen within `timeout` of real time (in a test,
+    /// the timeout is reported at `sourceLocation`, as ``TestProbe``'s failures are).
+    public func waitForTimers(
+        count: Int, timeout: Duration = TestDefaults.timeout, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        try await reportingTimeout(at: sourceLocation) { try await waitForTimers(count: count, timeout: timeout) }
+    }
+
+    private func waitForTimers(count: Int, timeout: Duration) async throws {
         let token = lock.withLock {
             defer { nextWaiter &+= 1 }
             return nextWaiter

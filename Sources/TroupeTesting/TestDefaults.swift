@@ -1,3 +1,4 @@
+import Testing
 import Troupe
 
 /// Defaults of the test kit.
@@ -72,5 +73,39 @@ extension SystemClock {
         let timer = ActionTimer(deadline: now.advanced(by: delay), action: action)
         schedule(timer)
         return timer
+    }
+}
+
+/// Reports a test-kit expectation that failed where the test made it: the `expect` or wait
+/// whose `sourceLocation` is given, not the `@Test` line.
+///
+/// In a Swift Testing test, records an issue at `sourceLocation` whose comment is
+/// `failure`'s description, then throws the error `#require` throws, which the test runner
+/// does not report a second time. Outside a test (no `Test.current`), throws `failure`.
+func reportFailure(_ failure: ProbeTimeout, at sourceLocation: SourceLocation) throws -> Never {
+    guard Test.current != nil else { throw failure }
+    // The variable's name is what the issue shows as the failed expression.
+    let arrivedInTime = false
+    try #require(arrivedInTime, Comment(rawValue: failure.description), sourceLocation: sourceLocation)
+    throw failure
+}
+
+/// ``reportFailure(_:at:)`` for an event that was not the one expected.
+func reportFailure(_ failure: ProbeMismatch, at sourceLocation: SourceLocation) throws -> Never {
+    guard Test.current != nil else { throw failure }
+    let matched = false
+    try #require(matched, Comment(rawValue: failure.description), sourceLocation: sourceLocation)
+    throw failure
+}
+
+/// Runs a wait of the test kit, reporting a ``ProbeTimeout`` at `sourceLocation`.
+func reportingTimeout<Value>(
+    at sourceLocation: SourceLocation,
+    _ wait: () async throws -> Value
+) async throws -> Value {
+    do {
+        return try await wait()
+    } catch let timeout as ProbeTimeout {
+        try reportFailure(timeout, at: sourceLocation)
     }
 }

@@ -1,3 +1,4 @@
+public import Testing
 public import Troupe
 
 /// Collects events from actors under test and lets the test expect them, in order.
@@ -15,6 +16,14 @@ public import Troupe
 ///
 /// Each `expect` returns as soon as the event is there; the timeout is real time and only
 /// bounds a failing (hung) test. Events stay queued until expected, so order is exact.
+///
+/// # Failures
+/// In a Swift Testing test, an expectation that fails (a wait that timed out, an event that
+/// was not the one expected) is recorded as an issue at the call that made it (each method
+/// takes a `sourceLocation`, which defaults to its caller's; a helper that wraps a probe
+/// passes its own caller's on), and the call throws the error `#require` throws, which ends
+/// the test without a second report. Outside a test it throws ``ProbeTimeout`` or
+/// ``ProbeMismatch``. To check that a wait does time out, wrap it in `withKnownIssue`.
 ///
 /// # Thread safety
 /// All members may be called from any thread or task; several tasks may wait at once
@@ -62,23 +71,21 @@ public final class TestProbe<Event: Sendable>: @unchecked Sendable {
 
     /// Waits for the next event and returns it.
     @discardableResult
-    public func next(within limit: Duration? = nil) async throws -> Event {
-        while true {
-            if let event = popFirst() { return event }
-            try await waitForRecord(limit ?? timeout, expected: "an event on \(name)")
-        }
+    public func next(within limit: Duration? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Event {
+        try await next(within: limit, expected: "an event on \(name)", sourceLocation: sourceLocation)
     }
 
-    /// Waits for the next event and returns it if `predicate` holds, else throws.
+    /// Waits for the next event and returns it if `predicate` holds, else fails.
     @discardableResult
     public func expect(
         _ description: String,
         within limit: Duration? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation,
         where predicate: (Event) -> Bool
     ) async throws -> Event {
-        let event = try await next(within: limit)
+        let event = try await next(within: limit, expected: description, sourceLocation: sourceLocation)
         guard predicate(event) else {
-            throw ProbeMismatch(expected: description, received: "\(event)")
+            try reportFailure(ProbeMismatch(expected: description, received: "\(event)"), at: sourceLocation)
         }
         return event
     }
@@ -88,19 +95,20 @@ public final class TestProbe<Event: Sendable>: @unchecked Sendable {
     public func skip(
         until description: String,
         within limit: Duration? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation,
         where predicate: (Event) -> Bool
     ) async throws -> Event {
         while true {
-            let event = try await next(within: limit)
+            let event = try await next(within: limit, expected: description, sourceLocation: sourceLocation)
             if predicate(event) { return event }
         }
     }
 
-    /// Throws if an event is pending now (does not wait).
-    public func expectNoPendingEvents() throws {
+    /// Fails if an event is pending now (does not wait).
+    public func expectNoPendingEvents(sourceLocation: SourceLocation = #_sourceLocation) throws {
         let left = pending
         if !left.isEmpty {
-            throw ProbeMismatch(expected: "no pending events on \(name)", received: "\(left)")
+            try reportFailure(ProbeMismatch(expected: "no pending events on \(name)", received: "\(left)"), at: sourceLocation)
         }
     }
 
@@ -110,6 +118,16 @@ public final class TestProbe<Event: Sendable>: @unchecked Sendable {
         let probe = self
         return try await system.spawn(name ?? self.name, mailbox: try .init(capacity: capacity)) {
             ProbeBehavior(probe: probe)
+        }
+    }
+
+    /// The next event; a timeout names `expected` and is reported at `sourceLocation`.
+    private func next(within limit: Duration?, expected: String, sourceLocation: SourceLocation) async throws -> Event {
+        while true {
+            if let event = popFirst() { return event }
+            try await reportingTimeout(at: sourceLocation) {
+                try await waitForRecord(limit ?? timeout, expected: expected)
+            }
         }
     }
 
@@ -140,13 +158,14 @@ public final class TestProbe<Event: Sendable>: @unchecked Sendable {
 
 extension TestProbe where Event: Equatable {
     /// Waits for the next event and checks it equals `expected`.
-    public func expect(_ expected: Event, within limit: Duration? = nil) async throws {
-        try await expect("\(expected)", within: limit) { $0 == expected }
+    public func expect(_ expected: Event, within limit: Duration? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await expect("\(expected)", within: limit, sourceLocation: sourceLocation) { $0 == expected }
     }
 
-    /// Expects each of `events`, in this order, with nothing in between.
-    public func expect(sequence events: [Event], within limit: Duration? = nil) async throws {
-        for event in events { try await expect(event, within: limit) }
+    /// Expects each of `events`, in this order, with nothing in between. A failure is
+    /// reported at this call and names the event that did not come.
+    public func expect(sequence events: [Event], within limit: Duration? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        for event in events { try await expect(event, within: limit, sourceLocation: sourceLocation) }
     }
 }
 

@@ -38,6 +38,77 @@ import TroupeTesting
         await system.shutdown()
     }
 
+    /// `AskError` is `Equatable`, so a test names the error it expects.
+    @Test func aTimeoutCanBeExpectedByValue() async throws {
+        let clock = ManualClock()
+        let system = try ActorSystem.forTesting(clock: clock)
+        let ref = try await system.spawn("r", mailbox: mailbox(8)) { Recorder() }
+        let before = clock.scheduledCount
+        let asking = Task { () async throws -> Int in try await ref.ask(timeout: .seconds(1)) { .hold($0) } }
+        try await clock.waitForTimers(count: before + 1)
+        clock.advance(by: .seconds(1))
+        await #expect(throws: AskError.timedOut(after: .seconds(1))) { try await asking.value }
+        await system.shutdown()
+    }
+
+    @Test func askErrorsAreEqualWhenCaseAndValuesAre() {
+        let a = ActorPath("/root/a")!
+        let b = ActorPath("/root/b")!
+        #expect(AskError.timedOut(after: .seconds(1)) == .timedOut(after: .seconds(1)))
+        #expect(AskError.timedOut(after: .seconds(1)) != .timedOut(after: .seconds(2)))
+        #expect(AskError.stopped(a) == .stopped(a))
+        #expect(AskError.stopped(a) != .stopped(b))
+        #expect(AskError.stopped(a) != .noReply(a))
+        #expect(AskError.mailboxFull(a) == .mailboxFull(a))
+        #expect(AskError.dropped(a) != .mailboxFull(a))
+        #expect(AskError.cancelled == .cancelled)
+        #expect(AskError.notPlaced("ChildRef<Int>") == .notPlaced("ChildRef<Int>"))
+        #expect(AskError.notPlaced("ChildRef<Int>") != .cancelled)
+    }
+
+    /// `.failed` compares the errors it holds: by their own `==` when they are `Equatable`,
+    /// otherwise by type and description; never equal across types.
+    @Test func failedAskErrorsCompareTheirErrors() {
+        struct Opaque: Error, CustomStringConvertible {
+            let description: String
+        }
+        struct AlsoOpaque: Error, CustomStringConvertible {
+            let description: String
+        }
+        #expect(AskError.failed(TestFailure("refused")) == .failed(TestFailure("refused")))
+        #expect(AskError.failed(TestFailure("refused")) != .failed(TestFailure("other")))
+        #expect(AskError.failed(Opaque(description: "x")) == .failed(Opaque(description: "x")))
+        #expect(AskError.failed(Opaque(description: "x")) != .failed(Opaque(description: "y")))
+        #expect(AskError.failed(Opaque(description: "x")) != .failed(AlsoOpaque(description: "x")))
+        #expect(AskError.failed(Opaque(description: "x")) != .stopped(ActorPath("/root/x")!))
+    }
+
+    /// An ask takes no timer of its own: its deadline joins the lane of its timeout, and one
+    /// sweep timer of the system fires at the earliest deadline. An ask schedules a timer
+    /// only when its deadline is earlier than every pending one.
+    @Test func asksWithTheSameTimeoutShareOneSweepTimer() async throws {
+        let clock = ManualClock()
+        let system = try ActorSystem.forTesting(clock: clock)
+        let ref = try await system.spawn("r", mailbox: mailbox(8)) { Recorder() }
+        let idle = clock.scheduledCount
+        let ask: @Sendable (Duration) -> Task<Int, any Error> = { timeout in
+            Task { try await ref.ask(timeout: timeout) { .hold($0) } }
+        }
+        let long = (1...3).map { _ in ask(.seconds(2)) }
+        try await eventually("three requests held") { ref.metrics.processed == 3 }
+        #expect(clock.scheduledCount == idle + 1, "three asks, one sweep timer")
+        let short = ask(.seconds(1))
+        try await eventually("four requests held") { ref.metrics.processed == 4 }
+        #expect(clock.scheduledCount == idle + 2, "an earlier deadline schedules an earlier sweep")
+        clock.advance(by: .seconds(1))
+        await #expect(throws: AskError.timedOut(after: .seconds(1))) { try await short.value }
+        clock.advance(by: .seconds(1))
+        for asking in long {
+            await #expect(throws: AskError.timedOut(after: .seconds(2))) { try await asking.value }
+        }
+        await system.shutdown()
+    }
+
     @Test func aStoppedTargetFailsAtOnce() async throws {
         let system = try ActorSystem.forTesting()
         let ref = try await system.spawn("r", mailbox: mailbox(8), restart: .temporary) { Recorder() }

@@ -166,7 +166,7 @@ import TroupeTesting
         let child = try await ref.ask { .spawnChild("child", $0) }
         #expect(child.path.description == "/root/ticker/child")
         try await lifecycle.expect(.started("/root/ticker/child"))
-        child.trySend(.fail)  // transient by default: restarted
+        child.trySend(.fail)  // permanent by default: restarted
         try await lifecycle.expect(sequence: [.failed("/root/ticker/child"), .started("/root/ticker/child")])
         do {
             _ = try await ref.ask { .spawnChild("child", $0) }

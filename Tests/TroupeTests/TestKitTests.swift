@@ -20,10 +20,66 @@ import TroupeTesting
         try probe.expectNoPendingEvents()
     }
 
-    @Test func aProbeWaitThatTimesOutSaysWhatItSaw() async throws {
+    /// A test system's log lines go to the logger it was given, from its level up.
+    @Test func aTestSystemLogsToItsLoggerFromItsLevelUp() async throws {
+        let lines = TestProbe<String>()
+        let system = try ActorSystem.forTesting(logLevel: .error) { level, line in lines.record("\(level) \(line)") }
+        system.injectFault(at: .root)  // the root supervisor fails: an error line
+        _ = await system.terminated()
+        let line = try await lines.next()
+        #expect(line.hasPrefix("error [test] the root supervisor of test ended"))
+        await system.shutdown()
+    }
+
+    /// Without a log level a test system logs nothing, not even the end of its root.
+    @Test func aTestSystemWithoutALogLevelLogsNothing() async throws {
+        let lines = TestProbe<String>()
+        let system = try ActorSystem.forTesting(logLevel: nil) { _, line in lines.record(line) }
+        system.injectFault(at: .root)
+        _ = await system.terminated()  // the line would have been logged before this returns
+        try lines.expectNoPendingEvents()
+        await system.shutdown()
+    }
+
+    /// A wait that times out is reported where the test waited (not at the `@Test` line),
+    /// naming what it waited for and what the probe saw.
+    @Test func aProbeWaitThatTimesOutIsReportedWhereItWaited() async throws {
         let probe = TestProbe<String>(timeout: .milliseconds(20))
         probe.record("a")
         try await probe.expect("a")
-        await #expect(throws: ProbeTimeout.self) { try await probe.next() }
+        let line = #line + 1
+        try await withKnownIssue { try await probe.expect("b") } matching: { issue in
+            issue.sourceLocation?.line == line && issue.comments.map(\.rawValue) == [#"timed out waiting for b; received: ["a"]"#]
+        }
+    }
+
+    /// An event that is not the expected one is reported at the expectation, a sequence's
+    /// included, naming the event that did not come.
+    @Test func anUnexpectedLifecycleEventIsReportedAtTheExpectation() async throws {
+        let lifecycle = TestProbe<Lifecycle>(name: "lifecycle")
+        lifecycle.record(.started("/root/a"))
+        lifecycle.record(.failed("/root/a"))
+        let line = #line + 1
+        try await withKnownIssue { try await lifecycle.expect(sequence: [.started("/root/a"), .started("/root/b")]) } matching: { issue in
+            issue.sourceLocation?.line == line && issue.comments.map(\.rawValue) == ["expected started /root/b, received failed /root/a"]
+        }
+    }
+
+    /// The test kit's other waits report a timeout where they were called too.
+    @Test func theOtherWaitsReportATimeoutWhereTheyWereCalled() async throws {
+        let clock = ManualClock()
+        let latch = Latch()
+        let timers = #line + 1
+        try await withKnownIssue { try await clock.waitForTimers(count: 1, timeout: .milliseconds(20)) } matching: { issue in
+            issue.sourceLocation?.line == timers && issue.comments.map(\.rawValue) == ["timed out waiting for 1 scheduled timer(s), have 0"]
+        }
+        let arrivals = #line + 1
+        try await withKnownIssue { try await latch.waitForArrivals(1, timeout: .milliseconds(20)) } matching: { issue in
+            issue.sourceLocation?.line == arrivals && issue.comments.map(\.rawValue) == ["timed out waiting for 1 arrival(s) at the latch; received: 0 arrived"]
+        }
+        let condition = #line + 1
+        try await withKnownIssue { try await eventually("never", timeout: .milliseconds(20)) { false } } matching: { issue in
+            issue.sourceLocation?.line == condition && issue.comments.map(\.rawValue) == ["timed out waiting for never"]
+        }
     }
 }

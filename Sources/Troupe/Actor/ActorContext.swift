@@ -60,15 +60,18 @@ public final class ActorContext<Message: Sendable> {
     /// starts asynchronously; messages sent to it before it runs wait in its mailbox. It is
     /// stopped when this incarnation ends.
     ///
-    /// - Parameter restart: defaults to ``RestartType/transient``: restarted after a failure,
-    ///   gone after a normal stop.
+    /// - Parameter restart: defaults to ``RestartType/permanent``, as everywhere a child is
+    ///   made (``ActorSystem/spawn(_:mailbox:restart:shutdown:_:)``, ``ChildSpec``): the child
+    ///   is restarted however it ended, even after stopping itself. Pass
+    ///   ``RestartType/transient`` for a child that may finish its work and stop, or
+    ///   ``RestartType/temporary`` for one that is never restarted.
     /// - Throws: ``ConfigurationError`` for a bad or duplicate name.
     @inlinable
     @discardableResult
     public func spawn<B: Behavior>(
         _ name: String,
         mailbox: MailboxConfiguration,
-        restart: RestartType = .transient,
+        restart: RestartType = .permanent,
         shutdown: ShutdownPolicy = .defaultForActors,
         _ factory: @escaping @Sendable () throws -> B
     ) throws(ConfigurationError) -> ActorRef<B.Message> {
@@ -83,8 +86,10 @@ public final class ActorContext<Message: Sendable> {
     }
 
     /// Spawns a supervisor child with its own children.
-    public func spawn(_ name: String, supervisor spec: SupervisorSpec) throws(ConfigurationError) {
-        _ = try supervision.spawn(ChildSpec.supervisor(name, spec, restart: .transient))
+    ///
+    /// - Parameter restart: defaults to ``RestartType/permanent``, as for an actor child.
+    public func spawn(_ name: String, supervisor spec: SupervisorSpec, restart: RestartType = .permanent) throws(ConfigurationError) {
+        _ = try supervision.spawn(ChildSpec.supervisor(name, spec, restart: restart))
     }
 
     /// Stops one of this actor's children for good (it is not restarted). Does not wait.

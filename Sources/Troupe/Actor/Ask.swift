@@ -1,6 +1,9 @@
 import Synchronization
 
 /// Why an ``ActorRef/ask(timeout:_:)`` did not produce a reply.
+///
+/// `Equatable` (the same case with equal values; see `AskError+Equatable.swift` for
+/// ``failed(_:)``), so a test can expect one: `#expect(throws: AskError.timedOut(after: .seconds(1)))`.
 public enum AskError: Error, Sendable, CustomStringConvertible {
     /// No reply within the deadline. The request may or may not have been handled.
     case timedOut(after: Duration)

@@ -6,9 +6,10 @@ import Synchronization
 /// supervisors under it. Several systems can live in one process; they share nothing.
 ///
 /// ```swift
-/// let system = try ActorSystem(name: "shop")
+/// // Counter and CounterMessage as in Documentation/Embedding.md, "An actor".
+/// let system = ActorSystem(name: "shop")
 /// let counter = try await system.spawn("counter", mailbox: .init(capacity: 1_000)) { Counter() }
-/// await counter.send(.increment)
+/// await counter.send(.add(5))
 /// let value = try await counter.ask { .get($0) }
 /// await system.shutdown()
 /// ```
@@ -73,6 +74,8 @@ public final class ActorSystem: @unchecked Sendable {
 
     /// Starts an actor under the root supervisor and waits until its `started` hook ran.
     ///
+    /// - Parameter restart: defaults to ``RestartType/permanent``, as everywhere a child is
+    ///   made (``ChildSpec``, ``ActorContext/spawn(_:mailbox:restart:shutdown:_:)``).
     /// - Throws: ``ConfigurationError`` for a bad or duplicate name; the start error if the
     ///   factory or `started` threw; ``ActorSystemError/stopped(_:)`` after shutdown.
     @inlinable

@@ -5,7 +5,9 @@
 public struct LifecycleEvent: Sendable, CustomStringConvertible {
     /// What happened to the actor.
     public enum Kind: String, Sendable, Hashable {
-        /// An incarnation finished starting (its `started` hook returned).
+        /// An incarnation finished starting (its `started` hook returned). For an actor with
+        /// children declared in its spec (a supervisor), after all of them started: a
+        /// supervisor's `started` follows its children's, whose subtrees start left to right.
         case started
         /// An incarnation ended; ``reason`` says why. The supervisor decides what follows.
         case ended

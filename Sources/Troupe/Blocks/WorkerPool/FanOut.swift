@@ -3,12 +3,16 @@
 ///
 /// ```swift
 /// // Three counts in parallel, all within 200 ms, or none.
-/// let counts = try await FanOut.all([
+/// let queries: [@Sendable () async throws -> Int] = [
 ///     { try await database.count(.easy) },
 ///     { try await database.count(.medium) },
 ///     { try await database.count(.hard) },
-/// ], deadline: .milliseconds(200), clock: context.clock)
+/// ]
+/// let counts = try await FanOut.all(queries, deadline: .milliseconds(200), clock: context.clock)
 /// ```
+///
+/// (Give the array its type: closures that capture something, written straight into the
+/// call, are not inferred `@Sendable` and do not compile.)
 ///
 /// It does what the hand-written version in the problem reports (goroutines writing into a
 /// buffered channel) leaves out: one deadline for the whole set, the remaining operations

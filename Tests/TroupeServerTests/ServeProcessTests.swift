@@ -116,6 +116,22 @@ struct ServeProcessTests {
         }
     }
 
+    /// A second signal during the drain ends the process at once (128 + the signal) instead
+    /// of waiting for the request in flight: a LOGIN whose password hash takes about a second.
+    @Test func aSecondSignalDuringTheDrainExitsAtOnce() async throws {
+        try await withTemporaryDirectory { directory in
+            let server = try await ServeProcess.start(directory: directory, passwordCost: 11)
+            defer { server.signal(SIGKILL) }
+            let client = try server.client()
+            #expect(try client.command("REGISTER", "slow", Self.password) == .simple("OK"))
+            try client.send("*3\r\n$5\r\nLOGIN\r\n$4\r\nslow\r\n$\(Self.password.utf8.count)\r\n\(Self.password)\r\n")
+            server.signal(SIGTERM)
+            try await pollUntil("the drain has begun") { server.log.contains("shutting down") }
+            server.signal(SIGTERM)
+            #expect(try await server.exitCode(within: .seconds(10)) == 128 + SIGTERM)
+        }
+    }
+
     /// With its descriptor limit nearly reached, the server refuses the connections it has
     /// no descriptor for with `-BUSY too many connections` (not a hang, not a crash), and
     /// serves again once descriptors free up.

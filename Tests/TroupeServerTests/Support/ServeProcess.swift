@@ -20,19 +20,18 @@ struct ServeProcess {
         return URL(fileURLWithPath: runner).deletingLastPathComponent().appendingPathComponent("troupe").path
     }
 
-    /// Flags every test's server gets: a cheap password hash, and rates high enough that a
-    /// load test measures durability, not the limiter.
+    /// Flags every test's server gets: rates high enough that a load test measures
+    /// durability, not the limiter (and a cheap password hash unless a test asks otherwise).
     static let testFlags = [
-        "--password-cost", "1", "--user-rate", "1000000/s", "--user-burst", "1000000",
-        "--global-rate", "1000000/s", "--global-burst", "1000000",
+        "--user-rate", "1000000/s", "--user-burst", "1000000", "--global-rate", "1000000/s", "--global-burst", "1000000",
     ]
 
     /// Starts the server and waits (up to 60 s) for its "listening" line.
-    static func start(directory: String, extraFlags: [String] = []) async throws -> ServeProcess {
+    static func start(directory: String, passwordCost: Int = 1, extraFlags: [String] = []) async throws -> ServeProcess {
         // A log per start: a restart in the same directory must not find the last one's port.
         let logPath = (1...).lazy.map { "\(directory)/serve-\($0).log" }.first { !FileManager.default.fileExists(atPath: $0) }!
         let arguments = [executablePath, "serve", "--host", "127.0.0.1", "--port", "0", "--db", "sqlite:\(directory)/troupe.db"]
-            + testFlags + extraFlags
+            + ["--password-cost", "\(passwordCost)"] + testFlags + extraFlags
         let process = try ChildProcess.spawn(arguments, outputPath: logPath)
         var port: Int?
         do {

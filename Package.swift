@@ -61,7 +61,8 @@ let package = Package(
         // The TCP front: epoll event loops (epoll, eventfd, accept4 through a tiny C shim) and
         // the glue between the wire codec and the backend.
         .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
-        .target(name: "TroupeServer", dependencies: ["Troupe", "TroupeBackend", "TroupeWire", "CEpoll"], swiftSettings: strict),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        .target(name: "TroupeServer", dependencies: ["Troupe", "TroupeBackend", "TroupeWire", "CEpoll", "CMalloc"], swiftSettings: strict),
         .testTarget(
             name: "TroupeServerTests", dependencies: ["TroupeServer", "TroupeBackend", "TroupeWire", "Troupe", "TroupeStore", "TroupeTesting", "TroupeTestSupport"], swiftSettings: strict
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import TroupeServer
 
 // TroupeBenchmarks [suite] [runs=3] [scale=1.0]
 //   suite: runtime (default: the runtime's figures, then the building blocks')
@@ -6,6 +7,8 @@ import Foundation
 //          | fanin | pingpong | ring | spawn | memory   (one runtime figure, no peers)
 // TroupeBenchmarks idle-clients PORT COUNT: the server suite's helper process (IdleClients).
 // Release builds only: `make bench-runtime`, `make bench-store`, `make bench-server`, `make bench`.
+// The server's allocator policy, so in-process figures measure what `troupe serve` runs.
+AllocatorPolicy.apply(environment: ProcessInfo.processInfo.environment)
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "idle-clients" {
     // A child of the server suite, not a suite: no banner, its output is read by the parent.

@@ -9,6 +9,8 @@ import TroupeCLI
 import TroupeServer
 
 signal(SIGPIPE, SIG_IGN)
+// Before any thread starts: see AllocatorPolicy (keeps freed memory instead of an madvise per request).
+AllocatorPolicy.apply(environment: TroupeCommandLine.processEnvironment())
 
 let invocation: TroupeCommandLine.Invocation
 do {

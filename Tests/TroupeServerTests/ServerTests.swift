@@ -264,3 +264,11 @@ struct ServerTests {
         }
     }
 }
+
+@Suite struct AllocatorPolicyTests {
+    @Test func theOperatorsTunableWinsOverThePolicy() {
+        #expect(!AllocatorPolicy.apply(environment: ["GLIBC_TUNABLES": "glibc.malloc.trim_threshold=131072"]))
+        #expect(AllocatorPolicy.apply(environment: [:]))
+        #expect(AllocatorPolicy.apply(environment: ["GLIBC_TUNABLES": "glibc.malloc.arena_max=2"]))
+    }
+}

@@ -157,10 +157,11 @@ import TroupeTesting
         try system.worker("/root/top/mid/worker").trySend(.fail)
         try await lifecycle.expect(sequence: [
             .failed("/root/top/mid/worker"),
-            // mid's one restart is used up: it stops and fails to top, whose intensity is
-            // zero, so top fails to the root, which restarts top's whole subtree in order.
-            .failed("/root/top/mid"),
-            .failed("/root/top"),
+            // mid's one restart is used up: it gives up (a shutdown, not a failure); top,
+            // whose intensity is zero, cannot restart it and gives up in turn; the root
+            // restarts top's whole subtree in order.
+            .stopped("/root/top/mid"),
+            .stopped("/root/top"),
             .started("/root/top/mid/worker"), .started("/root/top/mid"), .started("/root/top"),
         ])
         try await escalations.expect("/root/top/mid <- /root/top/mid/worker")

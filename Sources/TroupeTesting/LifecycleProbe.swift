@@ -5,9 +5,12 @@ public import Troupe
 public enum Lifecycle: Sendable, Hashable, CustomStringConvertible {
     /// An incarnation started.
     case started(String)
-    /// An incarnation ended with a failure (handler or start threw, or escalation).
+    /// An incarnation ended with a failure (a handler or its start threw, or it was
+    /// cancelled after its shutdown timeout): ``ExitReason/isFailure``.
     case failed(String)
-    /// An incarnation ended without failure (stopped by its parent or itself).
+    /// An incarnation ended without failure: normally, or with a shutdown reason (stopped
+    /// by its parent or the system, ended itself with a shutdown, or a supervisor that gave
+    /// up after too many restarts).
     case stopped(String)
     /// The actor stopped for good.
     case terminated(String)

@@ -172,41 +172,6 @@ import TroupeTesting
     }
 }
 
-@Suite struct PlannerTests {
-    private func planner(_ strategy: RestartStrategy, max: Int = 3, period: Duration = .seconds(10)) throws -> RestartPlanner {
-        RestartPlanner(strategy: strategy, intensity: try RestartIntensity(maxRestarts: max, within: period), backoff: nil, seed: 1)
-    }
-
-    @Test func restartTypesDecideWhetherAChildComesBack() throws {
-        var plan = try planner(.oneForOne)
-        let now = ClockInstant.zero
-        #expect(plan.childEnded(at: 0, of: 1, restart: .temporary, reason: .failed(TestFailure("x")), childRestarts: 0, now: now) == .keepDown)
-        #expect(plan.childEnded(at: 0, of: 1, restart: .transient, reason: .normal, childRestarts: 0, now: now) == .keepDown)
-        #expect(plan.childEnded(at: 0, of: 1, restart: .transient, reason: .cancelled, childRestarts: 0, now: now) == .restart(stop: [], start: [0], delay: .zero))
-        #expect(plan.childEnded(at: 0, of: 1, restart: .permanent, reason: .normal, childRestarts: 0, now: now) == .restart(stop: [], start: [0], delay: .zero))
-    }
-
-    @Test func strategiesNameWhomToStopAndStart() throws {
-        var all = try planner(.oneForAll)
-        #expect(all.childEnded(at: 1, of: 4, restart: .permanent, reason: .normal, childRestarts: 0, now: .zero)
-            == .restart(stop: [3, 2, 0], start: [0, 1, 2, 3], delay: .zero))
-        var rest = try planner(.restForOne)
-        #expect(rest.childEnded(at: 1, of: 4, restart: .permanent, reason: .normal, childRestarts: 0, now: .zero)
-            == .restart(stop: [3, 2], start: [1, 2, 3], delay: .zero))
-    }
-
-    @Test func theIntensityWindowSlides() throws {
-        var plan = try planner(.oneForOne, max: 2, period: .seconds(10))
-        func fail(at seconds: Int64) -> RestartPlanner.Decision {
-            plan.childEnded(at: 0, of: 1, restart: .permanent, reason: .failed(TestFailure("x")), childRestarts: 0, now: ClockInstant(offset: .seconds(seconds)))
-        }
-        #expect(fail(at: 0) != .escalate)
-        #expect(fail(at: 5) != .escalate)
-        #expect(fail(at: 11) != .escalate, "the restart at 0 left the window")
-        #expect(fail(at: 12) == .escalate, "three within ten seconds: 5, 11, 12")
-    }
-}
-
 @Suite struct SupportTests {
     final class Tracked: Sendable {
         let released: Counter

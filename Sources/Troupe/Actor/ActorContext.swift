@@ -10,10 +10,14 @@ public final class ActorContext<Message: Sendable> {
     @usableFromInline let cell: ActorCell<Message>
     @usableFromInline let incarnation: Int
 
-    /// Set by ``stop()`` or a stop request; the loop ends after the message in progress.
-    /// `@exclusivity(unchecked)`: only the incarnation's own task touches the context.
+    /// Set by ``stop()``, ``shutdown(reason:)`` or a stop request; the loop ends after the
+    /// message in progress. `@exclusivity(unchecked)`: only the incarnation's own task
+    /// touches the context.
     @usableFromInline @exclusivity(unchecked) var stopMode: StopMode?
-    @usableFromInline @exclusivity(unchecked) var stoppedItself = false
+    /// The reason the actor chose when it stopped itself (``ExitReason/normal`` or a
+    /// shutdown); nil when it did not, or when a stop request from its parent came after
+    /// (the parent's stop wins: the incarnation then ends ``ExitReason/stopped``).
+    @usableFromInline @exclusivity(unchecked) var ownExitReason: ExitReason?
 
     private var timers: [String: TimerEntry] = [:]
     private var nextTimerGeneration = 0
@@ -146,7 +150,26 @@ public final class ActorContext<Message: Sendable> {
     /// Stops this actor after the current message, with reason ``ExitReason/normal``.
     /// Its supervisor restarts it only if its restart type is ``RestartType/permanent``.
     public func stop() {
-        stoppedItself = true
+        stopItself(.normal)
+    }
+
+    /// Stops this actor after the current message with a shutdown reason,
+    /// ``ExitReason/shutdown(reason:)``: OTP's `shutdown` (`reason` nil) or
+    /// `{shutdown, Term}`. Not a failure: its supervisor restarts it only if its restart
+    /// type is ``RestartType/permanent``, and a transient actor stays down, as after
+    /// ``stop()``. Watchers see the reason in ``Signal/terminated(_:_:)``.
+    ///
+    /// Use it when the actor ends because something it depends on ended in an orderly way
+    /// (its connection closed, its job was cancelled), to tell that apart from both a
+    /// failure and the normal end of its work. Called again before the incarnation ends,
+    /// the last reason wins; a stop requested by its parent meanwhile takes precedence
+    /// (the incarnation then ends ``ExitReason/stopped``).
+    public func shutdown(reason: String? = nil) {
+        stopItself(.shutdown(reason: reason))
+    }
+
+    private func stopItself(_ reason: ExitReason) {
+        ownExitReason = reason
         if stopMode == nil { stopMode = .terminate }
     }
 

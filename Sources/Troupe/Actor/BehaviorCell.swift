@@ -179,7 +179,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                 case .terminate, .forRestart:
                     keepLeftovers(batch, from: index)
                     publishReport(report)
-                    return context.stoppedItself ? .normal : .stopped
+                    return context.ownExitReason ?? .stopped
                 case .drain:
                     if index >= batch.count && isUserLaneEmpty {
                         publishReport(report)
@@ -220,7 +220,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         case .stop(let mode):
             if context.stopMode == nil || mode == .terminate {
                 context.stopMode = mode
-                context.stoppedItself = false
+                context.ownExitReason = nil
             }
             if mode == .drain { closeForNewMessages() }
             markEnding(forRestart: mode == .forRestart)

@@ -96,7 +96,9 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
     init(options: KeyedOptions, makeCell: @escaping @Sendable (ActorSystem, CellBase, ActorPath, Key) -> ActorCell<Message>) {
         self.options = options
         self.makeCell = makeCell
-        self.planner = RestartPlanner(strategy: .oneForOne, intensity: options.intensity, backoff: nil, seed: 0)
+        self.planner = RestartPlanner(
+            strategy: .oneForOne, intensity: options.intensity, backoff: nil, keepsEndedChildren: false, seed: 0
+        )
     }
 
     /// Makes the supervisor's cell with `make` and ties the registry to it, unless another
@@ -347,6 +349,8 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
             self.owner = owner
             ownerRunning = true
             stopping = false
+            // A new incarnation of the supervisor starts with no restart history (OTP).
+            planner.forgetRestarts()
             for entry in byCell.values where entry.phase == .deferred { startIfPossible(entry) }
         }
     }
@@ -387,10 +391,9 @@ final class KeyedRegistry<Key: Hashable & Sendable, Message: Sendable>: External
     ) -> ExitReason? {
         guard let owner else { return nil }
         let now = owner.system.clock.now
-        let windowStart = now.advanced(by: .zero - options.intensity.period)
-        entry.restartTimes.removeAll { $0 <= windowStart }
+        options.intensity.dropExpired(from: &entry.restartTimes, now: now)
         let decision = planner.childEnded(
-            at: 0, of: 1, restart: options.restart, reason: reason,
+            at: 0, of: [options.restart], reason: reason,
             childRestarts: entry.restartTimes.count, now: now
         )
         switch decision {

@@ -2,8 +2,10 @@
 @usableFromInline
 final class ChildSlot {
     let cell: CellBase
-    /// Declared in a ``SupervisorSpec`` (kept across restarts of the parent), as opposed to
-    /// spawned at run time (removed when it ends for good).
+    /// Declared in a ``SupervisorSpec`` (kept across restarts of the parent, and made again
+    /// if it left the tree), as opposed to added at run time (gone when the parent's
+    /// incarnation ends). Whether a child leaves the tree when it ends for good is the
+    /// planner's call, by restart type.
     let isStatic: Bool
     /// The running incarnation; nil while the child is down or being stopped on request,
     /// so a late `childExited` for an incarnation we stopped ourselves is recognised as stale.
@@ -21,9 +23,9 @@ final class ChildSlot {
         self.sequence = sequence
     }
 
-    func restarts(within period: Duration, now: ClockInstant) -> Int {
-        let windowStart = now.advanced(by: .zero - period)
-        restartTimes.removeAll { $0 <= windowStart }
+    /// This child's restarts within `intensity`'s window ending at `now` (its ends included).
+    func restarts(within intensity: RestartIntensity, now: ClockInstant) -> Int {
+        intensity.dropExpired(from: &restartTimes, now: now)
         return restartTimes.count
     }
 }
@@ -48,10 +50,10 @@ final class Supervision: @unchecked Sendable {
     private let staticSpecs: [ChildSpec]
     /// Every child's slot, O(1) to add and remove (each cell points to its own slot, and
     /// names are indexed by the owner cell), so spawning many children costs linear time.
-    /// Start order is `ChildSlot.sequence`.
+    /// Start order is `ChildSlot.sequence`: a static child's is its position in the spec
+    /// plus one (so one made again keeps its place), run-time children's come after.
     private var slots: [ObjectIdentifier: ChildSlot] = [:]
-    private var nextSequence = 0
-    private var staticSlotsCreated = false
+    private var nextSequence: Int
     private var nextRestartToken = 0
     /// Children managed outside the slots (a keyed supervisor's per-key actors).
     private let external: (any ExternalChildren)?
@@ -65,9 +67,11 @@ final class Supervision: @unchecked Sendable {
     ) {
         self.owner = owner
         self.staticSpecs = staticChildren
+        self.nextSequence = staticChildren.count
         self.external = external
         self.planner = RestartPlanner(
-            strategy: policy.strategy, intensity: policy.intensity, backoff: policy.backoff, seed: seed
+            strategy: policy.strategy, intensity: policy.intensity, backoff: policy.backoff,
+            keepsEndedChildren: policy.keepsEndedChildren, seed: seed
         )
     }
 
@@ -91,9 +95,17 @@ final class Supervision: @unchecked Sendable {
         slots[ObjectIdentifier(slot)] === slot
     }
 
-    private func insert(_ cell: CellBase, isStatic: Bool) -> ChildSlot {
-        nextSequence += 1
-        let slot = ChildSlot(cell: cell, isStatic: isStatic, sequence: nextSequence)
+    /// Adds `cell` as a child: a static one at `staticPosition` in the spec, else a run-time
+    /// one after every child so far.
+    private func insert(_ cell: CellBase, staticPosition: Int? = nil) -> ChildSlot {
+        let sequence: Int
+        if let staticPosition {
+            sequence = staticPosition + 1
+        } else {
+            nextSequence += 1
+            sequence = nextSequence
+        }
+        let slot = ChildSlot(cell: cell, isStatic: staticPosition != nil, sequence: sequence)
         slots[ObjectIdentifier(slot)] = slot
         cell.slotInParent = slot
         owner.addChild(cell)
@@ -105,13 +117,15 @@ final class Supervision: @unchecked Sendable {
     /// Starts the static children in order, each after the previous one started. Throws
     /// the first start failure; the caller's teardown then stops those already started,
     /// in reverse order.
+    ///
+    /// Each incarnation of the owner starts every child of its spec, as a restarted OTP
+    /// supervisor runs its child specs again: a static child that left the tree (a
+    /// temporary one that ended) is made again, in its place.
     @usableFromInline
     func startStaticChildren() async throws {
-        if !staticSlotsCreated {
-            staticSlotsCreated = true
-            for spec in staticSpecs {
-                _ = insert(spec.makeCell(system: system, parent: owner), isStatic: true)
-            }
+        let present = Set(slots.values.lazy.filter(\.isStatic).map(\.sequence))
+        for (position, spec) in staticSpecs.enumerated() where !present.contains(position + 1) {
+            _ = insert(spec.makeCell(system: system, parent: owner), staticPosition: position)
         }
         for slot in orderedSlots where slot.isStatic {
             try await start(slot)
@@ -148,7 +162,7 @@ final class Supervision: @unchecked Sendable {
 
     @usableFromInline
     func addDynamicAndLaunch(_ cell: CellBase) {
-        let slot = insert(cell, isStatic: false)
+        let slot = insert(cell)
         slot.incarnation = cell.launchIncarnation(started: nil)
     }
 
@@ -170,7 +184,7 @@ final class Supervision: @unchecked Sendable {
         if hasChild(named: spec.name) {
             throw .duplicateChildName(spec.name)
         }
-        return insert(spec.makeCell(system: system, parent: owner), isStatic: false)
+        return insert(spec.makeCell(system: system, parent: owner))
     }
 
     /// Starts one incarnation of `slot` and waits for its `started` hook.
@@ -234,14 +248,17 @@ final class Supervision: @unchecked Sendable {
 
     /// Stops every child, last started first: used when the parent's incarnation ends.
     /// Static children keep their mailboxes (the parent may be restarted and start them
-    /// again); run-time children end for good.
+    /// again); run-time children end for good. The restart history goes too: the owner's
+    /// next incarnation starts with none, as a restarted OTP supervisor does.
     @usableFromInline
     func stopAll() async {
         await external?.stopAll()
         for slot in orderedSlots.reversed() {
             await stop(slot, mode: slot.isStatic ? .forRestart : .terminate)
+            slot.restartTimes.removeAll()
             if !slot.isStatic { remove(slot) }
         }
+        planner.forgetRestarts()
     }
 
     /// Asks the child to stop and waits for its incarnation to end (after the shutdown
@@ -314,31 +331,28 @@ final class Supervision: @unchecked Sendable {
         let now = system.clock.now
         let decision = planner.childEnded(
             at: index,
-            of: ordered.count,
-            restart: slot.cell.restart,
+            of: ordered.map(\.cell.restart),
             reason: reason,
-            childRestarts: slot.restarts(within: planner.intensity.period, now: now),
+            childRestarts: slot.restarts(within: planner.intensity, now: now),
             now: now
         )
         switch decision {
-        case .keepDown:
+        case .keepDown(let leavesTree):
             slot.cell.terminate(reason)
-            if !slot.isStatic { remove(slot) }
+            if leavesTree { remove(slot) }
             return nil
         case .escalate:
-            system.log(.warning, "\(owner.path): restart intensity exceeded (\(planner.intensity.maxRestarts) in \(planner.intensity.period)) after \(slot.cell.path) \(reason); escalating")
+            system.log(.warning, "\(owner.path): restart intensity exceeded (\(planner.intensity.maxRestarts) in \(planner.intensity.period)) after \(slot.cell.path) \(reason); giving up (shutdown)")
             return .escalated(child: slot.cell.path, error: ExitError(reason: reason))
         case .restart(let stopIndices, let startIndices, let delay):
-            let toStop = stopIndices.map { ordered[$0] }
-            // A group restart (one for all, rest for one) brings back only what would come
-            // back on its own, as in OTP: a sibling down for good stays down, and a
-            // temporary sibling is stopped for good.
-            let toStart = startIndices.map { ordered[$0] }.filter { sibling in
-                sibling === slot || (sibling.cell.restart != .temporary && sibling.cell.currentState != .terminated)
-            }
-            for other in toStop {
-                await stop(other, mode: other.cell.restart == .temporary ? .terminate : .forRestart)
-                if other.cell.restart == .temporary && !other.isStatic { remove(other) }
+            let toStart = startIndices.map { ordered[$0] }
+            let restarting = Set(toStart.map(ObjectIdentifier.init))
+            for index in stopIndices {
+                // Those not started again (temporary ones) are stopped for good and leave.
+                let other = ordered[index]
+                let forGood = !restarting.contains(ObjectIdentifier(other))
+                await stop(other, mode: forGood ? .terminate : .forRestart)
+                if forGood { remove(other) }
             }
             for restarting in toStart {
                 restarting.restartTimes.append(now)

@@ -40,8 +40,23 @@ struct SupervisionPolicy: Sendable {
     let strategy: RestartStrategy
     let intensity: RestartIntensity
     let backoff: Backoff?
+    /// Whether a permanent or transient child that ended for good stays among the children
+    /// (stopped): true for a supervisor, as OTP keeps such a child's spec; false for an
+    /// ordinary actor's spawned children, which leave as a `simple_one_for_one`
+    /// supervisor's do. A temporary child leaves either way.
+    let keepsEndedChildren: Bool
 
-    /// For the children an ordinary actor spawns: one for one, default intensity.
+    init(strategy: RestartStrategy, intensity: RestartIntensity, backoff: Backoff?, keepsEndedChildren: Bool = true) {
+        self.strategy = strategy
+        self.intensity = intensity
+        self.backoff = backoff
+        self.keepsEndedChildren = keepsEndedChildren
+    }
+
+    /// For the children an ordinary actor spawns: one for one, default intensity; a child
+    /// that ends for good leaves.
     @usableFromInline
-    static let forSpawnedChildren = SupervisionPolicy(strategy: .oneForOne, intensity: .default, backoff: nil)
+    static let forSpawnedChildren = SupervisionPolicy(
+        strategy: .oneForOne, intensity: .default, backoff: nil, keepsEndedChildren: false
+    )
 }

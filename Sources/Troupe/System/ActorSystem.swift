@@ -17,8 +17,9 @@ import Synchronization
 /// # Lifecycle
 /// The system runs from `init` until ``shutdown(timeout:)``, which stops the tree in reverse
 /// start order and waits for every task the system started. Call it: the system's threads
-/// keep running until then. If the root supervisor fails (its restart intensity exceeded),
-/// the system ends on its own; ``terminated()`` reports why.
+/// keep running until then. If the root supervisor gives up (its restart intensity
+/// exceeded: ``ExitReason/escalated(child:error:)``) or fails, the system ends on its own;
+/// ``terminated()`` reports why.
 ///
 /// # Concurrency contract
 /// All members may be used from any task or thread.
@@ -108,7 +109,10 @@ public final class ActorSystem: @unchecked Sendable {
         return cell
     }
 
-    /// Stops the root's child named `name` for good. Returns false if there is none.
+    /// Stops the root's child named `name` for good and removes it from the tree (OTP's
+    /// `terminate_child` then `delete_child`); for a child that had already ended and stayed
+    /// in the tree (a transient one after a normal end), it only frees the name. Returns
+    /// false if there is none.
     @discardableResult
     public func stop(childNamed name: String) async -> Bool {
         let completion = Completion<CellBase?>()
@@ -232,7 +236,7 @@ public final class ActorSystem: @unchecked Sendable {
         )
     }
 
-    /// Waits until the root supervisor has ended (after shutdown, or after it failed).
+    /// Waits until the root supervisor has ended (after shutdown, or after it gave up or failed).
     public func terminated() async -> ExitReason {
         (try? await rootEndedCompletion.wait().get()) ?? .stopped
     }
@@ -271,7 +275,12 @@ public final class ActorSystem: @unchecked Sendable {
             return rootStorage
         }
         root?.terminate(reason)
-        if reason.isFailure {
+        switch reason {
+        case .stopped:
+            break
+        default:
+            // It failed, or gave up after too many restarts (a shutdown, but not one anybody
+            // asked for): the system ends on its own.
             log(.error, "the root supervisor of \(name) ended: \(reason); the system has stopped")
         }
         rootEndedCompletion.succeed(reason)

@@ -8,6 +8,8 @@ enum WorkerMessage: Sendable {
     case ping(ReplyTo<Int>)
     case fail
     case stopSelf
+    /// End itself with ``ExitReason/shutdown(reason:)``.
+    case shutdownSelf(String?)
     case sleep(Duration, Latch)
 }
 
@@ -29,6 +31,8 @@ struct Worker: Behavior {
             throw TestFailure("\(context.path.name) failed")
         case .stopSelf:
             context.stop()
+        case .shutdownSelf(let reason):
+            context.shutdown(reason: reason)
         case .sleep(let duration, let latch):
             latch.open()
             try await context.clock.sleep(for: duration)

@@ -72,7 +72,8 @@ import TroupeTesting
         let job = try await system.spawn("job", mailbox: mailbox(8), restart: .transient) { GuideContext.Job() }
         job.trySend(.begin(other))
         let reason = try await job.termination()
-        #expect("\(reason)" == "normal", "the snippet's last line stops the actor")
+        // Both stop lines run; the later one decides how the incarnation ends.
+        #expect("\(reason)" == "shutdown: upstream closed", "the snippet's last line ends the actor")
         await system.shutdown()
     }
 
@@ -357,7 +358,8 @@ enum GuideContext {
         context.run { await backgroundWork() }                                 // cancelled when the incarnation ends
         context.pipeToSelf({ try await load() }, map: { .loaded($0) })         // result comes back as a message
         context.watch(other)                                                   // receiveSignal(.terminated(path, reason))
-        context.stop()                                                         // after this message
+        context.stop()                                                         // after this message: .normal
+        context.shutdown(reason: "upstream closed")                            // after this message: .shutdown(reason:)
     }
 }
 

@@ -14,8 +14,10 @@ import Troupe
 /// the outcome's kind (for metrics, retries and the breaker) and frees the slot.
 ///
 /// # State
-/// - slots: `id → thread + busy/open`; idle ones on a stack (the most recently used is
-///   reused first, so surplus connections age and are closed after the idle timeout);
+/// - slots: `id → thread + open`; the idle ones on a stack (the most recently used is
+///   reused first, so surplus connections age and are closed after the idle timeout). That
+///   stack is the one record of which slots are busy: a slot is busy exactly when it is not
+///   on it (it was taken off to run a job and goes back when the job reports);
 /// - `waiting`: FIFO of requests; `backingOff`: retries waiting out their delay. Together
 ///   at most ``PoolOptions/maxWaiters``;
 /// - one `wake` timer at the earliest deadline or backoff end; one `idle` timer.
@@ -44,8 +46,8 @@ struct PoolBehavior: Behavior {
         let thread: BlockingThread<ConnectionSession>
         /// Stops the thread's connection from here: raised when the pool stops.
         let interrupt: ConnectionInterrupt
-        var busy = false
         var open = false
+        /// When it last went idle (meaningful while it is on `idleSlots`).
         var idleSince: ClockInstant
     }
 
@@ -56,9 +58,8 @@ struct PoolBehavior: Behavior {
     /// This incarnation's number (its restart count): reports carry it.
     private var incarnation = 0
     private var slots: [Int: Slot] = [:]
-    /// Idle slot ids; the last is the most recently used.
+    /// Idle slot ids; the last is the most recently used. Every other slot is busy.
     private var idleSlots: [Int] = []
-    private var busyCount = 0
     private var nextSlotID = 0
     /// A job waiting out a retry backoff; it asks the breaker again when the wait is over.
     private struct Retry {
@@ -97,8 +98,17 @@ struct PoolBehavior: Behavior {
         for _ in 0..<options.minConnections {
             // Opens the connection on its thread; a failure counts for the breaker.
             guard case .granted(let permit) = breaker.acquire(now: context.now) else { break }
+            let slot: Int
+            do {
+                slot = try openSlot(context)
+            } catch {
+                // Requests will meet the same error, with their own callers to tell.
+                release(permit, context)
+                metrics.errors.record(error.kind)
+                break
+            }
             let warmUp = PoolRequest<Void>(submittedAt: context.now, deadline: context.now, retryable: false) { _ in }
-            run(WaitQueue.Entry(job: warmUp, purpose: .warmUp, attempt: 0, permit: permit), on: openSlot(context), context)
+            run(WaitQueue.Entry(job: warmUp, purpose: .warmUp, attempt: 0, permit: permit), on: slot, context)
         }
     }
 
@@ -133,7 +143,7 @@ struct PoolBehavior: Behavior {
         let threads = slots.values.map(\.thread)
         // A job whose report never arrived (its task was cancelled before it started): the
         // switch keeps anything it would still run from reaching the database.
-        for slot in slots.values where slot.busy { slot.interrupt.raise() }
+        for (id, slot) in slots where !idleSlots.contains(id) { slot.interrupt.raise() }
         slots.removeAll()
         idleSlots.removeAll()
         for thread in threads {
@@ -155,7 +165,15 @@ struct PoolBehavior: Behavior {
         }
         guard let permit = permit(for: job, context) else { return }
         let entry = WaitQueue.Entry(job: job, purpose: .request, attempt: 0, permit: permit)
-        if let slot = freeSlot(context) {
+        let slot: Int?
+        do {
+            slot = try freeSlot(context)
+        } catch {
+            release(permit, context)
+            fail(job, error)
+            return
+        }
+        if let slot {
             run(entry, on: slot, context)
         } else {
             waiting.append(entry)
@@ -180,34 +198,47 @@ struct PoolBehavior: Behavior {
         }
     }
 
-    /// An idle slot, or a new one while below the maximum.
-    private mutating func freeSlot(_ context: ActorContext<PoolMessage>) -> Int? {
+    /// An idle slot, or a new one while below the maximum; nil when every connection is
+    /// busy. The slot returned is busy (off the idle stack) until its job reports or it is
+    /// put back.
+    private mutating func freeSlot(_ context: ActorContext<PoolMessage>) throws(DatabaseError) -> Int? {
         if let idle = idleSlots.popLast() { return idle }
-        if slots.count < options.maxConnections { return openSlot(context) }
+        if slots.count < options.maxConnections { return try openSlot(context) }
         return nil
     }
 
-    private mutating func openSlot(_ context: ActorContext<PoolMessage>) -> Int {
+    /// Starts a connection's thread (it connects on its first job) as a new busy slot.
+    private mutating func openSlot(_ context: ActorContext<PoolMessage>) throws(DatabaseError) -> Int {
         let id = nextSlotID
-        nextSlotID += 1
         let configuration = configuration
         let interrupt = ConnectionInterrupt()
-        // A queue of one is enough: the pool gives a thread its next job only after the
-        // previous one reported back. (The capacity is valid by construction.)
-        let thread = try! BlockingThread(name: "troupe-db-\(id)", queueCapacity: 1, clock: context.clock) {
-            ConnectionSession(configuration: configuration, interrupt: interrupt)
+        let thread: BlockingThread<ConnectionSession>
+        do {
+            // A queue of one is enough: the pool gives a thread its next job only after the
+            // previous one reported back.
+            thread = try BlockingThread(name: "troupe-db-\(id)", queueCapacity: 1, clock: context.clock) {
+                ConnectionSession(configuration: configuration, interrupt: interrupt)
+            }
+        } catch {
+            throw DatabaseError(
+                .other, reason: "the pool could not start a connection thread: \(error)",
+                remedy: "This is a bug in the pool (its thread settings are fixed): please report it. The request did not run."
+            )
         }
+        nextSlotID += 1
         slots[id] = Slot(thread: thread, interrupt: interrupt, idleSince: context.now)
         return id
     }
+
+    /// Connections running a job now: every slot that is not idle.
+    private var inUse: Int { slots.count - idleSlots.count }
 
     /// Hands `entry`'s job to `slot`'s thread; a task owned by this actor awaits the thread
     /// and reports back through the system lane (never lost to a full mailbox).
     private mutating func run(_ entry: WaitQueue.Entry, on slot: Int, _ context: ActorContext<PoolMessage>) {
         guard let thread = slots[slot]?.thread, let interrupt = slots[slot]?.interrupt else { return }
-        slots[slot]?.busy = true
-        busyCount += 1
-        metrics.peakInUse = max(metrics.peakInUse, busyCount)
+        // `slot` is off the idle stack (see `freeSlot`), so it counts as in use.
+        metrics.peakInUse = max(metrics.peakInUse, inUse)
         if entry.purpose == .request && entry.attempt == 0 {
             metrics.waitTime.record(entry.job.submittedAt.duration(to: context.now))
         }
@@ -262,10 +293,9 @@ struct PoolBehavior: Behavior {
             report.job.deliver()
             return
         }
-        slots[report.slot]?.busy = false
+        assert(!idleSlots.contains(report.slot), "one report per job")
         slots[report.slot]?.open = report.connectionOpen
         slots[report.slot]?.idleSince = context.now
-        busyCount -= 1
         idleSlots.append(report.slot)
         updateBreaker(with: report, context)
         report.job.deliver()
@@ -301,7 +331,19 @@ struct PoolBehavior: Behavior {
     private mutating func serveWaiting(_ context: ActorContext<PoolMessage>) {
         let now = context.now
         while !waiting.isEmpty {
-            guard let slot = freeSlot(context) else { return }
+            let slot: Int
+            do {
+                guard let free = try freeSlot(context) else { return }
+                slot = free
+            } catch {
+                // No connection can be started: the requests waiting for one would only
+                // time out, without learning why.
+                for entry in waiting.removeAll() {
+                    release(entry.permit, context)
+                    fail(entry.job, error)
+                }
+                return
+            }
             var chosen: WaitQueue.Entry?
             while chosen == nil, let entry = waiting.popFirst() {
                 if entry.job.isFinished {
@@ -467,7 +509,7 @@ struct PoolBehavior: Behavior {
         var snapshot = metrics
         snapshot.connections = slots.count
         snapshot.openConnections = slots.values.filter(\.open).count
-        snapshot.inUse = busyCount
+        snapshot.inUse = inUse
         snapshot.idle = idleSlots.count
         snapshot.waiting = waiting.count
         snapshot.backingOff = backingOff.count

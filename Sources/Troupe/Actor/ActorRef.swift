@@ -19,6 +19,9 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
     /// Where the actor sits in the tree.
     public var path: ActorPath { cell.path }
 
+    /// The system the actor runs in (its clock measures a façade's deadlines).
+    package var system: ActorSystem { cell.system }
+
     public var description: String { "ActorRef(\(cell.path))" }
 
     /// Offers `message` without ever suspending; the outcome says what became of it.

@@ -2,6 +2,11 @@
 /// and removal. Nodes carry their own links; a node is in at most one list.
 ///
 /// Links are strong both ways; `remove` unlinks both, so a node leaves no cycle behind.
+///
+/// Not ``LRUTable``: that is a value type keyed by hash, for state machines that must copy
+/// and compare. The keyed registry already holds its entries as objects, and its LRU list
+/// holds only some of them (running and unpinned, while a key's retiring entry is not):
+/// intrusive links move an entry on every send without hashing its key again.
 struct LRUList<Node: LRUNode> {
     private(set) var first: Node?
     private var last: Node?

@@ -38,7 +38,9 @@ public final class GroupCommitWriter: BuildingBlock {
     public let pool: DatabasePool
     /// Bounds.
     public let options: WriterOptions
-    private let binding = ActorBinding<WriterMessage>()
+    /// The writer's actor, bound when its spec is placed (a write sent before the actor
+    /// runs waits in its mailbox).
+    private let actor = ChildRef<WriterMessage>()
 
     /// A writer whose groups run on `pool`'s connections.
     public init(pool: DatabasePool, options: WriterOptions = WriterOptions()) {
@@ -50,9 +52,8 @@ public final class GroupCommitWriter: BuildingBlock {
     public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
         let pool = pool
         let options = options
-        let binding = binding
-        return try ChildSpec.actor(name, mailbox: try MailboxConfiguration(capacity: options.mailboxCapacity, overflow: .fail), restart: restart) {
-            WriterBehavior(pool: pool, options: options, binding: binding)
+        return try actor.childSpec(name, mailbox: try MailboxConfiguration(capacity: options.mailboxCapacity, overflow: .fail), restart: restart) {
+            WriterBehavior(pool: pool, options: options)
         }
     }
 
@@ -78,7 +79,7 @@ public final class GroupCommitWriter: BuildingBlock {
     private func enqueue<Value: Sendable>(
         _ body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
     ) throws(DatabaseError) -> OneShot<Result<Value, DatabaseError>> {
-        guard let target = binding.current else {
+        guard let target = actor.ref else {
             throw DatabaseError(
                 .unavailable, reason: "the group-commit writer has not started",
                 remedy: "Start the writer's actor first: place writer.childSpec(...) in the supervision tree, after its pool."
@@ -86,7 +87,7 @@ public final class GroupCommitWriter: BuildingBlock {
         }
         let write = PendingWrite(body: body)
         let reply = write.reply
-        switch target.ref.trySend(.write(write)) {
+        switch target.trySend(.write(write)) {
         case .enqueued:
             return reply
         case .full, .dropped, .timedOut:
@@ -118,11 +119,11 @@ public final class GroupCommitWriter: BuildingBlock {
 
     /// The writer's counters now.
     public func metrics() async throws(DatabaseError) -> WriterMetrics {
-        guard let target = binding.current else {
+        guard let target = actor.ref else {
             throw DatabaseError(.unavailable, reason: "the group-commit writer has not started")
         }
         do {
-            return try await target.ref.ask { .metrics($0) }
+            return try await target.ask { .metrics($0) }
         } catch {
             switch error {
             case .mailboxFull, .dropped:

@@ -31,7 +31,6 @@ struct WriterBehavior: Behavior {
 
     private let pool: DatabasePool
     private let options: WriterOptions
-    private let binding: ActorBinding<WriterMessage>
     private var incarnation = 0
     private var pending: [any GroupWrite] = []
     /// Groups in flight, and the writes in them.
@@ -39,14 +38,12 @@ struct WriterBehavior: Behavior {
     private var inFlight = 0
     private var metrics = WriterMetrics()
 
-    init(pool: DatabasePool, options: WriterOptions, binding: ActorBinding<WriterMessage>) {
+    init(pool: DatabasePool, options: WriterOptions) {
         self.pool = pool
         self.options = options
-        self.binding = binding
     }
 
     mutating func started(context: ActorContext<WriterMessage>) async throws {
-        binding.bind(context.ref, clock: context.clock)
         incarnation = context.restartCount
     }
 

@@ -47,8 +47,9 @@ public import Troupe
 ///
 /// # Lifecycle
 /// The pool is an actor under a supervisor, a Troupe `BuildingBlock`: place
-/// ``childSpec(_:restart:)`` in a tree (or `system.start(pool, name: "db")`). Requests before its start fail with
-/// `unavailable`. A restart closes and reopens every connection; the façade stays valid.
+/// ``childSpec(_:restart:)`` in a tree (or `system.start(pool, name: "db")`). Requests before
+/// the spec is placed fail with `unavailable`; once it is, they wait in the actor's mailbox
+/// until it runs. A restart closes and reopens every connection; the façade stays valid.
 /// Stopping or restarting interrupts the statements running at that moment instead of
 /// waiting for them: their callers get `unavailable` and their transactions roll back. A
 /// body busy outside the database (in its own code) is waited for.
@@ -60,7 +61,9 @@ public final class DatabasePool: BuildingBlock {
     public let configuration: DatabaseConfiguration
     /// Bounds and policies.
     public let options: PoolOptions
-    private let binding = ActorBinding<PoolMessage>()
+    /// The pool's actor, bound when its spec is placed (a request sent before the actor
+    /// runs waits in its mailbox).
+    private let actor = ChildRef<PoolMessage>()
 
     /// A pool for `configuration`; nothing opens until the pool's actor starts.
     public init(configuration: DatabaseConfiguration, options: PoolOptions = PoolOptions()) {
@@ -87,11 +90,10 @@ public final class DatabasePool: BuildingBlock {
         try configuration.validate()
         let configuration = configuration
         let options = options
-        let binding = binding
-        return try ChildSpec.actor(
+        return try actor.childSpec(
             name, mailbox: try MailboxConfiguration(capacity: options.mailboxCapacity, overflow: .fail), restart: restart, shutdown: shutdown
         ) {
-            PoolBehavior(configuration: configuration, options: options, binding: binding)
+            PoolBehavior(configuration: configuration, options: options)
         }
     }
 
@@ -146,7 +148,7 @@ public final class DatabasePool: BuildingBlock {
 
     /// The pool's counters now.
     public func metrics() async throws(DatabaseError) -> PoolMetrics {
-        let ref = try target().ref
+        let ref = try target()
         do {
             return try await ref.ask { .metrics($0) }
         } catch {
@@ -207,12 +209,13 @@ public final class DatabasePool: BuildingBlock {
         _ body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> Value
     ) throws(DatabaseError) -> OneShot<Result<Value, DatabaseError>> {
         let target = try target()
-        let now = target.clock.now
+        // Deadlines are measured on the clock of the pool's actor system.
+        let now = target.system.clock.now
         let request = PoolRequest(
             submittedAt: now, deadline: now.advanced(by: timeout ?? options.defaultTimeout), retryable: retryable, holdsReply: holdsReply, body: body
         )
         let reply = request.reply
-        switch target.ref.trySend(.submit(request)) {
+        switch target.trySend(.submit(request)) {
         case .enqueued:
             return reply
         case .full, .dropped, .timedOut:
@@ -226,8 +229,8 @@ public final class DatabasePool: BuildingBlock {
         }
     }
 
-    private func target() throws(DatabaseError) -> ActorBinding<PoolMessage>.Target {
-        guard let target = binding.current else {
+    private func target() throws(DatabaseError) -> ActorRef<PoolMessage> {
+        guard let target = actor.ref else {
             throw DatabaseError(
                 .unavailable, reason: "the connection pool has not started",
                 remedy: "Start the pool's actor first: place pool.childSpec(...) in the supervision tree."

@@ -9,6 +9,11 @@ import Troupe
 /// the real outcome instead of being told its work did not happen while it runs.
 /// ``wait(onCancel:)`` may be called once.
 ///
+/// Not Troupe's `Completion` (many waiters, deadlines on a clock, untyped failures): a
+/// request has one caller, its deadline is the pool's business, its value carries a typed
+/// `DatabaseError`, and only this type knows that a claimed job outlives its caller's
+/// cancellation. One of these is made per request, so it holds no more than that needs.
+///
 /// # Thread safety
 /// All members may be called from any thread. A continuation is never resumed while the
 /// lock is held.

@@ -53,7 +53,6 @@ struct PoolBehavior: Behavior {
 
     private let configuration: DatabaseConfiguration
     private let options: PoolOptions
-    private let binding: ActorBinding<PoolMessage>
 
     /// This incarnation's number (its restart count): reports carry it.
     private var incarnation = 0
@@ -80,17 +79,15 @@ struct PoolBehavior: Behavior {
     /// The failure that last counted against the breaker, for error messages.
     private var lastFailure: DatabaseError?
 
-    init(configuration: DatabaseConfiguration, options: PoolOptions, binding: ActorBinding<PoolMessage>) {
+    init(configuration: DatabaseConfiguration, options: PoolOptions) {
         self.configuration = configuration
         self.options = options
-        self.binding = binding
         breaker = CircuitBreakerState(configuration: options.breaker)
     }
 
     // MARK: - Lifecycle
 
     mutating func started(context: ActorContext<PoolMessage>) async throws {
-        binding.bind(context.ref, clock: context.clock)
         incarnation = context.restartCount
         random = SplitMix64(seed: options.randomSeed ?? context.system.configuration.randomSeed)
         // Permits of an earlier incarnation are stale in this one.

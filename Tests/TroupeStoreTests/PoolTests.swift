@@ -327,6 +327,13 @@ struct PoolTests {
             let storage = try SupervisorSpec(strategy: .restForOne, children: [pool.childSpec("db")])
             try await system.start(.supervisor("storage", storage))
             #expect(try await pool.query("SELECT 1", idempotent: true)[0].decode(Int.self, at: 0) == 1)
+            // The caller has its rows before the pool hears the job's report (it comes on the
+            // pool's system lane, where the injected fault would count it as the message to
+            // fail on): wait until every report is in.
+            try await pollUntil("the pool counted SELECT 1") {
+                let metrics = try await pool.metrics()
+                return metrics.succeeded == 1 && metrics.inUse == 0
+            }
 
             let path = ActorPath("/root/storage/db")!
             #expect(system.injectFault(at: path, onMessage: 1))

@@ -196,6 +196,7 @@ import TroupeTesting
         let driver = RuntimeThread.start(name: "clock driver") {
             while driving.value == 0 {
                 clock.advance(by: .milliseconds(1))
+                // Paces the driver so the sweeps interleave with the senders; nothing waits on it.
                 usleep(50)
             }
         }

@@ -11,8 +11,9 @@ enum SystemMessage: Sendable {
     case watched(ActorPath, ExitReason, incarnation: Int)
     /// A delayed (backoff) restart of a child is due.
     case restartDue(token: Int)
-    /// A child did not stop within its shutdown timeout.
-    case shutdownTimedOut(CellBase, incarnation: Int)
+    /// A child did not stop within its shutdown timeout: the first time its subtree is
+    /// cancelled; the second (`afterCancel`), one more timeout later, it is abandoned.
+    case shutdownTimedOut(CellBase, incarnation: Int, afterCancel: Bool)
     /// Throw on the `nth` next user message (1 = the next one).
     case injectFault(nth: Int)
     /// A context timer of `incarnation` fired; its message is delivered if the timer is

@@ -154,6 +154,33 @@ import TroupeTesting
         #expect(await system.shutdown().completed)
     }
 
+    /// `terminateChild` of a stuck child returns after its bound; `restartChild` then starts
+    /// a new actor, and the old task, when it ends at last, changes nothing.
+    @Test func restartChildAfterAnAbandonmentStartsANewActor() async throws {
+        let clock = ManualClock()
+        let system = try ActorSystem.forTesting(clock: clock, logLevel: nil)
+        let stuck = ChildRef<StuckMessage>()
+        try await system.start(.supervisor("sup", SupervisorSpec(children: [
+            stuck.childSpec("stuck", mailbox: mailbox(8), shutdown: Self.oneSecond) { Stuck() },
+        ])))
+        let supervisor = try #require(system.supervisor(at: ActorPath("/root/sup")!))
+        let oldRef = try #require(stuck.ref)
+        let latch = Latch()
+        stuck.trySend(.hold(latch))
+        try await latch.waitForArrivals(1)
+        async let terminated: Void = supervisor.terminateChild("stuck")
+        try await runOutTwoTimeouts(clock)
+        try await terminated
+        #expect(try await supervisor.whichChildren().map(\.status) == [.stopped])
+        try await supervisor.restartChild("stuck")
+        #expect(try #require(stuck.ref) != oldRef)
+        #expect(try await stuck.ask { .ping($0) } == 0, "a new actor")
+        latch.open()
+        try await eventually("the abandoned task ended") { system.abandonedTaskCount == 0 }
+        #expect(try await supervisor.whichChildren().map(\.status) == [.running])
+        #expect(await system.shutdown().completed)
+    }
+
     /// `context.stop(child)` does not wait, but its timeouts run all the same: cancelled after
     /// one, abandoned after the next, and the name is free again.
     @Test func aChildStoppedByItsParentActorIsAbandonedToo() async throws {

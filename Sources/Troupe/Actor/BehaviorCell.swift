@@ -60,6 +60,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     @usableFromInline
     override var hasDeclaredChildren: Bool { !staticChildren.isEmpty || external != nil }
 
+    override var isSupervisor: Bool { B.self == SupervisorBehavior.self }
+
     override func launchIncarnation(started: Completion<Void>?) -> Int {
         lock.lock()
         defer { lock.unlock() }
@@ -196,8 +198,9 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                 await nextWork(acceptUser: true, batch: &batch, system: &systemBatch, report: &report)
             }
 
-            for message in systemBatch {
-                if let exit = await handle(message, &behavior, context, &faultCountdown) {
+            for position in systemBatch.indices {
+                if let exit = await handle(systemBatch[position], &behavior, context, &faultCountdown) {
+                    requeueCommands(systemBatch[(position + 1)...])
                     systemBatch.removeAll()
                     keepLeftovers(batch, from: index)
                     publishReport(report)

@@ -135,6 +135,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline
     var hasDeclaredChildren: Bool { false }
 
+    /// True for a supervisor (a cell that takes no messages and only supervises), which
+    /// ``SupervisorRef`` requests may address.
+    var isSupervisor: Bool { false }
+
     @usableFromInline
     var description: String { path.description }
 
@@ -190,6 +194,30 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         if !accepted, case .command(let command) = message {
             command.completion.fail(ActorSystemError.stopped(path))
         }
+    }
+
+    /// Puts the commands among `unhandled` (system messages an ending incarnation took and
+    /// will not handle) back at the front of the system lane: their callers wait for an
+    /// answer, which the next incarnation gives, or, if the cell terminates instead, the
+    /// failure ``terminate(_:leftovers:)`` gives every queued command. The other messages
+    /// concern the ending incarnation only, and go.
+    @usableFromInline
+    func requeueCommands(_ unhandled: ArraySlice<SystemMessage>) {
+        let commands = unhandled.filter {
+            if case .command = $0 { return true }
+            return false
+        }
+        guard !commands.isEmpty else { return }
+        let accepted: Bool = lock.withLock {
+            guard state != .terminated else { return false }
+            var later: [SystemMessage] = []
+            systemQueue.drain { later.append($0) }
+            for message in commands + later { systemQueue.append(message) }
+            systemPending.store(true, ordering: .releasing)
+            return true
+        }
+        guard !accepted else { return }
+        for case .command(let command) in commands { command.completion.fail(ActorSystemError.stopped(path)) }
     }
 
     /// True once the actor is stopping or has stopped. Lock-free (see `isEnding`).

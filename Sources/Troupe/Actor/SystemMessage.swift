@@ -39,15 +39,30 @@ enum StopMode: Sendable, Equatable {
 }
 
 /// A request to a cell's supervision, carried on its system lane so that only the cell's
-/// own task ever changes its children.
+/// own task ever changes its children. `completion` gets the answer, or the error the
+/// caller throws (a ``SupervisorError`` for the ``SupervisorRef`` requests).
 @usableFromInline
 struct SupervisorCommand: Sendable {
     @usableFromInline
     enum Kind: Sendable {
+        /// ``ActorSystem/start(_:)``: answers the cell; throws the start error as it is.
         case start(ChildSpec)
+        /// ``ActorSystem/stop(childNamed:)``: answers the owner if the child was found.
         case stop(name: String)
+        /// ``SupervisorRef`` requests, answered as OTP's `supervisor` answers them.
+        case startChild(ChildSpec)
+        case terminateChild(String)
+        case restartChild(String)
+        case deleteChild(String)
+        case whichChildren
+    }
+
+    @usableFromInline
+    enum Answer: Sendable {
+        case cell(CellBase?)
+        case children([SupervisorRef.Child])
     }
 
     @usableFromInline let kind: Kind
-    @usableFromInline let completion: Completion<CellBase?>
+    @usableFromInline let completion: Completion<Answer>
 }

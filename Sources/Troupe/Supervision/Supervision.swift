@@ -225,20 +225,108 @@ final class Supervision: @unchecked Sendable {
         owner.replaceChild(old, with: fresh)
     }
 
-    /// Runs a supervision command from the system façade (start or stop a child).
+    /// Runs a supervision command: from the system façade (start or stop a root child) or
+    /// from a ``SupervisorRef`` (OTP's administration requests).
     @usableFromInline
     func run(_ command: SupervisorCommand, owner: CellBase) async {
+        let completion = command.completion
         switch command.kind {
         case .start(let spec):
             do {
-                command.completion.succeed(try await spawnAndWait(spec))
+                completion.succeed(.cell(try await spawnAndWait(spec)))
             } catch {
-                command.completion.fail(error)
+                completion.fail(error)
             }
         case .stop(let name):
             let found = await stopChild(named: name)
-            command.completion.succeed(found ? owner : nil)
+            completion.succeed(.cell(found ? owner : nil))
+        case .startChild(let spec):
+            completion.complete(await startChild(spec))
+        case .terminateChild(let name):
+            completion.complete(await terminateChild(named: name))
+        case .restartChild(let name):
+            completion.complete(await restartChild(named: name))
+        case .deleteChild(let name):
+            completion.complete(deleteChild(named: name))
+        case .whichChildren:
+            completion.succeed(.children(orderedSlots.map(describe)))
         }
+    }
+
+    // MARK: Administration (SupervisorRef, as OTP's supervisor module)
+
+    private typealias Answer = Result<SupervisorCommand.Answer, any Error>
+
+    /// OTP's `start_child`: a name in use is `already_started` if that child runs, else
+    /// `already_present`; a child whose start fails is not kept.
+    private func startChild(_ spec: ChildSpec) async -> Answer {
+        if let existing = owner.child(named: spec.name) {
+            // A child with no slot is one of a keyed supervisor's actors: running.
+            let running = slot(for: existing).map { $0.incarnation != nil } ?? true
+            return .failure(running ? SupervisorError.alreadyStarted(existing.path) : SupervisorError.alreadyPresent(existing.path))
+        }
+        do {
+            return .success(.cell(try await spawnAndWait(spec)))
+        } catch {
+            return .failure(SupervisorError.startFailed(owner.path.appending(spec.name), error))
+        }
+    }
+
+    /// OTP's `terminate_child`: stop it for good; keep its slot (stopped) unless it is
+    /// temporary.
+    private func terminateChild(named name: String) async -> Answer {
+        guard let slot = slot(named: name) else { return .failure(SupervisorError.notFound(child: name, supervisor: owner.path)) }
+        await stop(slot, mode: .terminate)
+        if slot.cell.restart == .temporary { remove(slot) }
+        return .success(.cell(nil))
+    }
+
+    /// OTP's `restart_child`: start a stopped child again (not counted as a restart towards
+    /// the intensity). If the start fails, the child stays, stopped.
+    private func restartChild(named name: String) async -> Answer {
+        let slot: ChildSlot
+        switch stoppedSlot(named: name) {
+        case .success(let found): slot = found
+        case .failure(let error): return .failure(error)
+        }
+        do {
+            try await start(slot)
+            return .success(.cell(slot.cell))
+        } catch {
+            slot.cell.terminate(.startFailed(error))
+            return .failure(SupervisorError.startFailed(slot.cell.path, error))
+        }
+    }
+
+    /// OTP's `delete_child`: remove a stopped child; its name is free again.
+    private func deleteChild(named name: String) -> Answer {
+        let slot: ChildSlot
+        switch stoppedSlot(named: name) {
+        case .success(let found): slot = found
+        case .failure(let error): return .failure(error)
+        }
+        remove(slot)
+        slot.cell.terminate(.stopped)
+        return .success(.cell(nil))
+    }
+
+    /// The slot of the stopped child `name`, or why there is none (OTP's `not_found`,
+    /// `running`, `restarting`).
+    private func stoppedSlot(named name: String) -> Result<ChildSlot, SupervisorError> {
+        guard let slot = slot(named: name) else { return .failure(.notFound(child: name, supervisor: owner.path)) }
+        if slot.incarnation != nil { return .failure(.running(slot.cell.path)) }
+        if slot.pendingRestart != nil { return .failure(.restarting(slot.cell.path)) }
+        return .success(slot)
+    }
+
+    /// One child as ``SupervisorRef/whichChildren()`` reports it.
+    private func describe(_ slot: ChildSlot) -> SupervisorRef.Child {
+        let status: SupervisorRef.Child.Status =
+            slot.incarnation != nil ? .running : slot.pendingRestart != nil ? .restarting : .stopped
+        return SupervisorRef.Child(
+            name: slot.cell.path.name, path: slot.cell.path, status: status,
+            kind: slot.cell.isSupervisor ? .supervisor : .worker, restart: slot.cell.restart
+        )
     }
 
     // MARK: Stopping

@@ -105,10 +105,10 @@ public final class ActorSystem: @unchecked Sendable {
 
     @usableFromInline
     func startChild(_ spec: ChildSpec) async throws -> CellBase {
-        let completion = Completion<CellBase?>()
+        let completion = Completion<SupervisorCommand.Answer>()
         guard let root else { throw ActorSystemError.stopped(.root) }
         root.enqueueSystem(.command(SupervisorCommand(kind: .start(spec), completion: completion)))
-        guard let cell = try await completion.wait().get() else { throw ActorSystemError.stopped(.root) }
+        guard case .cell(let cell?) = try await completion.wait().get() else { throw ActorSystemError.stopped(.root) }
         return cell
     }
 
@@ -118,10 +118,20 @@ public final class ActorSystem: @unchecked Sendable {
     /// false if there is none.
     @discardableResult
     public func stop(childNamed name: String) async -> Bool {
-        let completion = Completion<CellBase?>()
+        let completion = Completion<SupervisorCommand.Answer>()
         guard let root else { return false }
         root.enqueueSystem(.command(SupervisorCommand(kind: .stop(name: name), completion: completion)))
-        return ((try? await completion.wait().get()) ?? nil) != nil
+        guard case .cell(_?) = try? await completion.wait().get() else { return false }
+        return true
+    }
+
+    /// The supervisor at `path`, to administer its children (``SupervisorRef``): the root
+    /// (``ActorPath/root``), one placed with ``start(_:)``, or one nested in a spec. Nil if
+    /// there is no actor at `path` or it is not a supervisor (an ordinary actor manages the
+    /// children it spawns itself).
+    public func supervisor(at path: ActorPath) -> SupervisorRef? {
+        guard let cell = cell(at: path), cell.isSupervisor else { return nil }
+        return SupervisorRef(path: path, system: self)
     }
 
     // MARK: Finding actors

@@ -195,8 +195,11 @@ final class Supervision: @unchecked Sendable {
     }
 
     /// Starts one incarnation of `slot` and waits for its `started` hook. A child whose last
-    /// incarnation was abandoned gets a new cell first (see ``renew(_:)``).
+    /// incarnation was abandoned gets a new cell first (see ``renew(_:)``). An owner that was
+    /// abandoned itself starts nothing: its task, back from wherever it was stuck, is only
+    /// on its way out, and its children are terminated.
     private func start(_ slot: ChildSlot) async throws {
+        guard !owner.isAbandoned else { throw ActorSystemError.stopped(owner.path) }
         if slot.cell.isAbandoned { try renew(slot) }
         slot.cell.reviveIfTerminated()
         let started = Completion<Void>()
@@ -212,12 +215,12 @@ final class Supervision: @unchecked Sendable {
     /// abandoned: that cell's old task may still run, and two incarnations of one actor must
     /// never run at once, so the child comes back as a new actor at the same path (a fresh
     /// mailbox, no restarts counted; a ``ChildRef`` follows it, refs to the old cell get
-    /// ``SendOutcome/stopped``). Throws ``ActorSystemError/stopped(_:)`` if that is not
-    /// possible: a child spawned without a spec, or an owner abandoned itself (its late task
-    /// must start nothing).
+    /// ``SendOutcome/stopped``). Throws ``ActorSystemError/stopped(_:)`` for a child spawned
+    /// without a spec, which cannot be made again (no such child is ever started again: it
+    /// leaves the tree when it ends for good).
     private func renew(_ slot: ChildSlot) throws {
         let old = slot.cell
-        guard let spec = slot.spec, !owner.isAbandoned else { throw ActorSystemError.stopped(old.path) }
+        guard let spec = slot.spec else { throw ActorSystemError.stopped(old.path) }
         let fresh = spec.makeCell(system: system, parent: owner)
         old.slotInParent = nil
         slot.cell = fresh

@@ -235,7 +235,8 @@ public final class ActorSystem: @unchecked Sendable {
     /// Tasks abandoned after ignoring cancellation (``abandonedTaskCount``) are not waited
     /// for: once every other task has ended, it returns, with ``ShutdownReport/completed``
     /// false and the count in ``ShutdownReport/abandonedTasks``. The threads then stay, since
-    /// an abandoned task may still be running on one or resume later.
+    /// an abandoned task may still be running on one or resume later; calling it again once
+    /// they have ended (``liveTaskCount`` 0) stops them.
     @discardableResult
     public func shutdown(timeout: Duration = .seconds(10)) async -> ShutdownReport {
         let started = ContinuousClock.now

@@ -6,8 +6,9 @@ public enum RestartType: Sendable, Hashable {
     case permanent
     /// Restarted only after a failure (``ExitReason/isFailure``); a normal end or a shutdown
     /// reason ends it for good. Under a supervisor it then stays in the tree, stopped, until
-    /// removed (``ActorSystem/stop(childNamed:)``) or started again by a group restart; an
-    /// ordinary actor's spawned child leaves the tree.
+    /// removed (``SupervisorRef/deleteChild(_:)``, ``ActorSystem/stop(childNamed:)``) or
+    /// started again (``SupervisorRef/restartChild(_:)``, a group restart); an ordinary
+    /// actor's spawned child leaves the tree.
     case transient
     /// Never restarted, and gone from the tree as soon as it ends, however it was added.
     /// A group restart stops it for good.

@@ -61,8 +61,11 @@ func serve(_ options: ServeOptions) async -> Int32 {
     log(.info, "listening", [("address", "\(host):\(server.port)")])
     let number = await signals.first()
     log(.info, "shutting down", [("signal", number == SIGTERM ? "SIGTERM" : "SIGINT")])
+    // One deadline for the whole stop: the backend gets what the front's drain left of it.
+    let stopStarted = ContinuousClock.now
     await server.shutdown(deadline: options.server.shutdownDeadline)
-    let report = await backend.shutdown(deadline: options.server.shutdownDeadline)
+    let left = options.server.shutdownDeadline - (ContinuousClock.now - stopStarted)
+    let report = await backend.shutdown(deadline: max(left, .milliseconds(100)))
     log(.info, "stopped", [("completed", "\(report.completed)")])
     return 0
 }

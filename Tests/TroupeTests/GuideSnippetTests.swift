@@ -21,7 +21,7 @@ import TroupeTesting
     /// and every line of Backend.md's is one of TroupeBackendTests/GuideSnippetTests.swift;
     /// so a snippet changed in a guide alone fails here.
     @Test(arguments: [
-        ("Documentation/Embedding.md", "Tests/TroupeTests/GuideSnippetTests.swift", 17),
+        ("Documentation/Embedding.md", "Tests/TroupeTests/GuideSnippetTests.swift", 18),
         ("Documentation/Backend.md", "Tests/TroupeBackendTests/GuideSnippetTests.swift", 1),
     ])
     func everySnippetOfTheGuideIsCompiled(guide: String, compiledIn file: String, snippetCount: Int) throws {
@@ -57,6 +57,19 @@ import TroupeTesting
         let system = try ActorSystem.forTesting()
         #expect(try await GuideSupervision.snippet(system: system) == 0)
         #expect(system.lookup(ActorPath("/root/storage/writer")!, as: GuideSupervision.WriterMessage.self) != nil)
+        await system.shutdown()
+    }
+
+    @Test func administeringASupervisor() async throws {
+        let system = try ActorSystem.forTesting()
+        _ = try await GuideSupervision.snippet(system: system)
+        var seen: ([SupervisorRef.Child], SupervisorRef.ChildCounts)?
+        try await GuideSupervision.administration(system: system) { seen = ($0, $1) }
+        let (children, counts) = try #require(seen)
+        #expect(children.map(\.name) == ["pool", "writer"])
+        #expect(children.allSatisfy { $0.status == .running && $0.kind == .worker })
+        #expect(counts.specs == 2 && counts.active == 2 && counts.supervisors == 0 && counts.workers == 2)
+        #expect(system.lookup(ActorPath("/root/storage/audit")!, as: GuideSupervision.AuditMessage.self) == nil)
         await system.shutdown()
     }
 
@@ -288,6 +301,30 @@ enum GuideSupervision {
         try await system.start(.supervisor("storage", storage))
         let stats = try await pool.ask { .stats($0) }
         return stats
+    }
+
+    enum AuditMessage: Sendable {
+        case record(String)
+    }
+
+    struct Audit: Behavior {
+        func receive(_ message: AuditMessage, context: ActorContext<AuditMessage>) async throws {}
+    }
+
+    /// "Administering a supervisor at run time", on the tree of ``snippet(system:)``.
+    static func administration(
+        system: ActorSystem,
+        report: ([SupervisorRef.Child], SupervisorRef.ChildCounts) -> Void
+    ) async throws {
+        guard let storage = system.supervisor(at: ActorPath("/root/storage")!) else { return }
+        try await storage.startChild(.actor("audit", mailbox: .init(capacity: 64)) { Audit() })
+        try await storage.terminateChild("audit")        // stopped: kept, its name taken
+        try await storage.restartChild("audit")          // the same actor, running again
+        try await storage.terminateChild("audit")
+        try await storage.deleteChild("audit")           // gone: the name is free
+        let children = try await storage.whichChildren() // name, path, status, kind, restart type
+        let counts = try await storage.countChildren()   // specs, active, supervisors, workers
+        report(children, counts)
     }
 }
 

@@ -3,8 +3,8 @@ import Testing
 import TroupeTesting
 
 /// What one incarnation set up (timers, background work, waits, asks in flight) never
-/// reaches its successor, and an incarnation that will not end holds its supervisor rather
-/// than overlapping the next one.
+/// reaches its successor, and an incarnation that will not end is abandoned rather than
+/// waited for without bound (ShutdownTimeoutTests has the rest of that story).
 @Suite struct IncarnationBoundaryTests {
     enum Message: Sendable {
         /// Answer after background work that only cancellation ends.
@@ -143,9 +143,10 @@ import TroupeTesting
         await system.shutdown()
     }
 
-    /// A handler that ignores cancellation keeps its supervisor waiting after both shutdown
-    /// timeouts (with a warning) instead of being terminated while its task still runs.
-    @Test func aChildThatIgnoresCancellationIsWaitedForNotAbandoned() async throws {
+    /// A handler that ignores cancellation is abandoned one more timeout after its task was
+    /// cancelled: its supervisor's stop returns, the actor terminates (cancelled), and the
+    /// task, which still runs, is counted until it ends at last, without a word to anyone.
+    @Test func aChildThatIgnoresCancellationIsAbandonedAfterTwoTimeouts() async throws {
         let clock = ManualClock()
         let logs = TestProbe<String>()
         let system = ActorSystem(
@@ -157,20 +158,44 @@ import TroupeTesting
         try await lifecycle.expect(.started("/root/stubborn"))
         let latch = Latch()
         stubborn.trySend(.block(latch))  // a latch does not end on cancellation
+        stubborn.trySend(.record(1))     // queued behind it
         try await latch.waitForArrivals(1)
+        let deadLetters = TestProbe<DeadLetter>.deadLetters(of: system)
         async let stopped = system.stop(childNamed: "stubborn")
         try await clock.waitForTimers(count: 1)
         clock.advance(by: .seconds(1))  // graceful stop times out: its task is cancelled
         try await clock.waitForTimers(count: 1)
-        clock.advance(by: .seconds(1))  // cancellation is ignored too
-        let warning = try await logs.next()
-        #expect(warning.contains("/root/stubborn ignored cancellation"))
         #expect(stubborn.state != .terminated)
-        try lifecycle.expectNoPendingEvents()
-        latch.open()
+        clock.advance(by: .seconds(1))  // cancellation is ignored too: abandoned
         #expect(await stopped)
-        try await lifecycle.expect(sequence: [.stopped("/root/stubborn"), .terminated("/root/stubborn")])
+        let warning = try await logs.next()
+        #expect(warning.contains("/root/stubborn ignored its stop for 1.0 seconds and cancellation for 1.0 seconds more: abandoned"))
+        try await lifecycle.expect(sequence: [.failed("/root/stubborn"), .terminated("/root/stubborn")])
+        guard case .cancelled = try await stubborn.termination() else {
+            Issue.record("an abandoned actor ends as cancelled")
+            return
+        }
+        #expect(stubborn.trySend(.record(2)) == .stopped)
+        #expect(system.lookup(stubborn.path, as: RecorderMessage.self) == nil, "stopped and removed")
+        #expect(system.abandonedTaskCount == 1 && system.abandonedTasksTotal == 1)
+        #expect(system.liveActorCount == 1, "the root only: an abandoned incarnation is no live actor")
+        #expect(system.liveTaskCount == 2, "the root and the abandoned task")
+
+        latch.open()  // the abandoned task ends at last, unnoticed but for the count
+        try await eventually("the abandoned task ended") { system.abandonedTaskCount == 0 }
+        // Both messages are dead letters: the one sent after the end, and the one queued
+        // behind the stuck handler (dropped with the mailbox, or, if the task had taken it
+        // in the same batch, when that task ended).
+        let recorded = try await [deadLetters.next(), deadLetters.next()]
+        #expect(recorded.allSatisfy { $0.reason == .actorStopped })
+        let values = recorded.compactMap { letter -> Int? in
+            guard case .record(let value) = letter.message as? RecorderMessage else { return nil }
+            return value
+        }
+        #expect(values.sorted() == [1, 2])
+        #expect(system.abandonedTasksTotal == 1)
+        try lifecycle.expectNoPendingEvents()
         let report = await system.shutdown()
-        #expect(report.completed)
+        #expect(report.completed && report.abandonedTasks == 0)
     }
 }

@@ -298,8 +298,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         lock.withLock { (user.depth, user.capacity) }
     }
 
-    override func closeUserLane() {
-        discardLeftovers()
+    override func closeUserLane(leftovers: Bool = true) {
+        if leftovers { discardLeftovers() }
         var messages: [Message] = []
         var senders: [(Message, UnsafeContinuation<SendOutcome, Never>)] = []
         lock.withLock { user.close(discarding: &messages, senders: &senders) }
@@ -325,6 +325,10 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         for message in discarded {
             system.deadLetters.record(message, to: path, reason: .actorStopped)
         }
+    }
+
+    override func discardIncarnationLeftovers() {
+        discardLeftovers()
     }
 
     override func reopenUserLaneLocked() {

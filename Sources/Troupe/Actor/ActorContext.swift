@@ -26,7 +26,7 @@ public final class ActorContext<Message: Sendable> {
     private var backgroundStorage: BackgroundWork?
     private var background: BackgroundWork {
         if let existing = backgroundStorage { return existing }
-        let made = BackgroundWork(system: cell.system)
+        let made = BackgroundWork(system: cell.system, owner: cell.path)
         backgroundStorage = made
         return made
     }

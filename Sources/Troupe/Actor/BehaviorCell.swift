@@ -60,9 +60,12 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     @usableFromInline
     override var hasDeclaredChildren: Bool { !staticChildren.isEmpty || external != nil }
 
+    override var isSupervisor: Bool { B.self == SupervisorBehavior.self }
+
     override func launchIncarnation(started: Completion<Void>?) -> Int {
         lock.lock()
         defer { lock.unlock() }
+        assert(!isAbandonedLocked, "\(path): an abandoned cell must never run again (its old task may still run)")
         incarnation += 1
         let number = incarnation
         incarnationEnded = nil
@@ -195,8 +198,9 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                 await nextWork(acceptUser: true, batch: &batch, system: &systemBatch, report: &report)
             }
 
-            for message in systemBatch {
-                if let exit = await handle(message, &behavior, context, &faultCountdown) {
+            for position in systemBatch.indices {
+                if let exit = await handle(systemBatch[position], &behavior, context, &faultCountdown) {
+                    requeueCommands(systemBatch[(position + 1)...])
                     systemBatch.removeAll()
                     keepLeftovers(batch, from: index)
                     publishReport(report)
@@ -229,8 +233,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             return await supervisionStorage?.childExited(child, incarnation: number, reason: reason)
         case .restartDue(let token):
             return await supervisionStorage?.restartDue(token: token)
-        case .shutdownTimedOut(let child, let number):
-            supervisionStorage?.shutdownTimedOut(child, incarnation: number)
+        case .shutdownTimedOut(let child, let number, let afterCancel):
+            supervisionStorage?.shutdownTimedOut(child, incarnation: number, afterCancel: afterCancel)
             return nil
         case .watched(let watchedPath, let reason, let incarnation):
             guard incarnation == context.incarnation else { return nil }
@@ -331,18 +335,27 @@ extension CellBase {
     }
 
     /// Ends the incarnation: records its end and tells the parent (or the system, for the root).
+    /// An abandoned incarnation's end was reported when it was abandoned: its task only
+    /// dead-letters what it had taken from the mailbox and stops being counted.
     @usableFromInline
     func finish(_ number: Int, reason: ExitReason) {
-        let ended: Completion<ExitReason>? = lock.withLock {
+        let (ended, wasAbandoned): (Completion<ExitReason>?, Bool) = lock.withLock {
             // Incarnations never overlap, so this is the current one; checked anyway so a
             // late finish can never clear a successor's task.
             if number == incarnation { task = nil }
+            if isAbandonedLocked { return (nil, true) }
             lastEnd = (number, reason)
             switch currentStateLocked {
             case .terminated: break
             default: setStateLocked(reason.isFailure ? .restarting : .stopping)
             }
-            return incarnationEnded
+            return (incarnationEnded, false)
+        }
+        if wasAbandoned {
+            discardIncarnationLeftovers()
+            system.log(.info, "\(path): abandoned incarnation #\(number) ended at last (\(reason))")
+            system.abandonedTaskEnded()
+            return
         }
         system.lifecycle.emit(LifecycleEvent(path: path, kind: .ended, incarnation: number, reason: reason))
         system.incarnationEnded()

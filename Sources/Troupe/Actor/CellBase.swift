@@ -60,6 +60,9 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     var incarnationEnded: Completion<ExitReason>?
     var lastEnd: (incarnation: Int, reason: ExitReason)?
     var terminationReason: ExitReason?
+    /// Set when the supervisor gave up waiting for the running incarnation (see
+    /// ``abandonRunningIncarnation(after:)``); never cleared: this cell never runs again.
+    private var abandoned = false
     var watchers: [ObjectIdentifier: Watcher] = [:]
     /// Live children by identity, with their start sequence (for ordering) and by name (for
     /// lookups): O(1) to add and remove, however many children a keyed supervisor has.
@@ -132,6 +135,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline
     var hasDeclaredChildren: Bool { false }
 
+    /// True for a supervisor (a cell that takes no messages and only supervises), which
+    /// ``SupervisorRef`` requests may address.
+    var isSupervisor: Bool { false }
+
     @usableFromInline
     var description: String { path.description }
 
@@ -141,13 +148,19 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline
     var mailboxDepthAndCapacity: (depth: Int, capacity: Int) { (0, 0) }
 
-    /// Closes the user lane for good and dead-letters what it held.
+    /// Closes the user lane for good and dead-letters what it held. `leftovers`: also the
+    /// messages a failed incarnation took and did not handle, which belong to the running
+    /// incarnation's task; false while an abandoned incarnation's task may still run.
     @usableFromInline
-    func closeUserLane() {}
+    func closeUserLane(leftovers: Bool = true) {}
 
     /// Reopens the user lane for a new incarnation after termination.
     @usableFromInline
     func reopenUserLaneLocked() {}
+
+    /// Dead-letters the messages the ending incarnation took but did not handle; called by
+    /// that incarnation's own task (the owner of those messages).
+    func discardIncarnationLeftovers() {}
 
     /// Starts a new incarnation on a new task and returns its number. `started` is
     /// completed once the behavior's `started` hook returned (or with its error).
@@ -181,6 +194,30 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         if !accepted, case .command(let command) = message {
             command.completion.fail(ActorSystemError.stopped(path))
         }
+    }
+
+    /// Puts the commands among `unhandled` (system messages an ending incarnation took and
+    /// will not handle) back at the front of the system lane: their callers wait for an
+    /// answer, which the next incarnation gives, or, if the cell terminates instead, the
+    /// failure ``terminate(_:leftovers:)`` gives every queued command. The other messages
+    /// concern the ending incarnation only, and go.
+    @usableFromInline
+    func requeueCommands(_ unhandled: ArraySlice<SystemMessage>) {
+        let commands = unhandled.filter {
+            if case .command = $0 { return true }
+            return false
+        }
+        guard !commands.isEmpty else { return }
+        let accepted: Bool = lock.withLock {
+            guard state != .terminated else { return false }
+            var later: [SystemMessage] = []
+            systemQueue.drain { later.append($0) }
+            for message in commands + later { systemQueue.append(message) }
+            systemPending.store(true, ordering: .releasing)
+            return true
+        }
+        guard !accepted else { return }
+        for case .command(let command) in commands { command.completion.fail(ActorSystemError.stopped(path)) }
     }
 
     /// True once the actor is stopping or has stopped. Lock-free (see `isEnding`).
@@ -223,6 +260,21 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         lock.withLock {
             guard children.removeValue(forKey: ObjectIdentifier(child)) != nil else { return }
             if childrenByName[child.path.name] === child { childrenByName[child.path.name] = nil }
+        }
+    }
+
+    /// Puts `fresh` in `old`'s place among the children (same start position, same name).
+    func replaceChild(_ old: CellBase, with fresh: CellBase) {
+        lock.withLock {
+            let sequence: UInt64
+            if let entry = children.removeValue(forKey: ObjectIdentifier(old)) {
+                sequence = entry.sequence
+            } else {
+                nextChildSequence += 1
+                sequence = nextChildSequence
+            }
+            children[ObjectIdentifier(fresh)] = (sequence, fresh)
+            childrenByName[fresh.path.name] = fresh
         }
     }
 
@@ -288,22 +340,94 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Waits for `ended`, this cell's running incarnation, to finish: `timeout` to stop
-    /// gracefully, then its subtree is cancelled and it gets `timeout` once more, then the
-    /// wait goes on for as long as it takes (with a warning). Cancellation is cooperative:
-    /// a handler that ignores it holds its supervisor here, which is the lesser harm, since
-    /// starting a successor or terminating the cell while the old task runs would break the
-    /// rule that incarnations of one actor never overlap.
-    func awaitEnd(_ ended: Completion<ExitReason>, timeout: Duration?) async {
+    /// gracefully, then its subtree is cancelled and it gets `timeout` once more, then it is
+    /// abandoned (``abandonRunningIncarnation(after:)``). So the wait is bounded by twice
+    /// the timeout; only a nil timeout (``ShutdownPolicy/unbounded``) waits as long as it
+    /// takes. Returns false if the incarnation was abandoned, true if it ended.
+    @discardableResult
+    func awaitEnd(_ ended: Completion<ExitReason>, timeout: Duration?) async -> Bool {
         guard let timeout else {
             _ = await ended.wait()
-            return
+            return true
         }
         let clock = system.clock
-        if await ended.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil { return }
+        if await ended.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil { return true }
         cancelSubtree()
-        if await ended.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil { return }
-        system.log(.warning, "\(path) ignored cancellation for \(timeout) after its shutdown timeout; still waiting for it to end")
-        _ = await ended.wait()
+        if await ended.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil { return true }
+        return !abandonRunningIncarnation(after: timeout)
+    }
+
+    /// True once an incarnation of this cell was abandoned: the cell never runs again (a
+    /// supervisor that starts the child again makes a new cell from its spec).
+    var isAbandoned: Bool {
+        lock.withLock { abandoned }
+    }
+
+    /// ``isAbandoned`` while the caller holds `lock`.
+    var isAbandonedLocked: Bool { abandoned }
+
+    /// Gives up on the running incarnation, which ignored its stop and then its
+    /// cancellation, `waited` each. Swift cannot end a task from outside, so the task runs
+    /// on, cut off from the actor:
+    /// - the incarnation counts as ended with ``ExitReason/cancelled`` (lifecycle `ended`,
+    ///   waiters of its end released) and the cell terminates with that reason: the mailbox
+    ///   closes (queued messages become dead letters, waiting senders and askers fail),
+    ///   watchers are told, and the parent is never told of the task's real end;
+    /// - descendants whose tasks still run are abandoned with it, the others terminate;
+    /// - the system counts the task as abandoned (``ActorSystem/abandonedTaskCount``) until
+    ///   it ends, and a warning is logged;
+    /// - a stop waits on its system lane, so the task ends as soon as its handler returns
+    ///   (running its `stopping` hook, dead-lettering what it had taken from the mailbox).
+    ///
+    /// The cell never runs another incarnation: one would run alongside the abandoned task,
+    /// on the same mailbox and state, breaking the rule that incarnations of one actor never
+    /// overlap. A supervisor that starts the child again gives it a new cell (a new actor at
+    /// the same path) instead; see ``Supervision``.
+    ///
+    /// Returns false if there was nothing to abandon (the incarnation ended meanwhile).
+    @discardableResult
+    func abandonRunningIncarnation(after waited: Duration) -> Bool {
+        let abandonedHere = abandonSubtree()
+        guard abandonedHere > 0 else { return false }
+        system.abandonmentsNoted()
+        let others = abandonedHere > 1 ? " with \(abandonedHere - 1) descendant(s) still running" : ""
+        system.log(
+            .warning,
+            "\(path) ignored its stop for \(waited) and cancellation for \(waited) more: abandoned\(others) (its task runs on, cut off from the actor; the actor ended as cancelled)"
+        )
+        return true
+    }
+
+    /// Abandons this cell's running incarnation and those of its descendants; returns how
+    /// many were running (0: this one had ended, and nothing was done).
+    private func abandonSubtree() -> Int {
+        let marked: (number: Int, ended: Completion<ExitReason>)? = lock.withLock {
+            guard task != nil, !abandoned else { return nil }
+            abandoned = true
+            let ended = incarnationEnded ?? Completion<ExitReason>()
+            incarnationEnded = ended
+            lastEnd = (incarnation, .cancelled)
+            system.incarnationAbandoned()
+            return (incarnation, ended)
+        }
+        guard let marked else { return 0 }
+        system.lifecycle.emit(LifecycleEvent(path: path, kind: .ended, incarnation: marked.number, reason: .cancelled))
+        marked.ended.succeed(.cancelled)
+        // Children whose tasks run are abandoned too (their tasks were cancelled with this
+        // one's subtree); `terminate` below ends the rest.
+        var count = 1
+        for child in childrenSnapshot { count += child.abandonSubtree() }
+        terminate(.cancelled, leftovers: false)
+        // `terminate` emptied the system lane; the stop put there now ends the task as soon
+        // as its handler returns (nothing else could: the lane is closed to senders).
+        let wake: UnsafeContinuation<Void, Never>? = lock.withLock {
+            systemQueue.append(.stop(.terminate))
+            systemPending.store(true, ordering: .releasing)
+            defer { consumer = nil }
+            return consumer
+        }
+        wake?.resume()
+        return count
     }
 
     @usableFromInline
@@ -344,9 +468,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     // MARK: Termination and death watch
 
     /// Ends this actor for good: closes its mailbox (queued messages become dead letters,
-    /// waiting senders and askers fail at once), and tells its watchers.
+    /// waiting senders and askers fail at once), and tells its watchers. `leftovers`: see
+    /// ``closeUserLane(leftovers:)``.
     @usableFromInline
-    func terminate(_ reason: ExitReason) {
+    func terminate(_ reason: ExitReason, leftovers: Bool = true) {
         // Released only after the lock: a dropped message may hold the last copy of a reply
         // channel, whose release fails its ask.
         var discarded: [SystemMessage] = []
@@ -363,7 +488,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         guard let watchers else { return }
         for case .command(let command) in discarded { command.completion.fail(ActorSystemError.stopped(path)) }
         discarded.removeAll()
-        closeUserLane()
+        closeUserLane(leftovers: leftovers)
         let children: [CellBase] = lock.withLock {
             let children = self.children.values.map(\.cell)
             self.children.removeAll()

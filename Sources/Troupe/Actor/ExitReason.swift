@@ -27,7 +27,8 @@ public enum ExitReason: Sendable, CustomStringConvertible {
     case failed(any Error)
     /// The factory or ``Behavior/started(context:)`` threw.
     case startFailed(any Error)
-    /// It did not stop within its shutdown timeout and its task was cancelled.
+    /// It did not stop within its shutdown timeout and its task was cancelled; or it ignored
+    /// that cancellation for one more timeout and was abandoned (see ``ShutdownPolicy``).
     case cancelled
     /// A supervisor gave up: its children needed more restarts than its
     /// ``RestartIntensity`` allows, so it stopped them all and ended. `child` is the child

@@ -11,8 +11,9 @@ enum SystemMessage: Sendable {
     case watched(ActorPath, ExitReason, incarnation: Int)
     /// A delayed (backoff) restart of a child is due.
     case restartDue(token: Int)
-    /// A child did not stop within its shutdown timeout.
-    case shutdownTimedOut(CellBase, incarnation: Int)
+    /// A child did not stop within its shutdown timeout: the first time its subtree is
+    /// cancelled; the second (`afterCancel`), one more timeout later, it is abandoned.
+    case shutdownTimedOut(CellBase, incarnation: Int, afterCancel: Bool)
     /// Throw on the `nth` next user message (1 = the next one).
     case injectFault(nth: Int)
     /// A context timer of `incarnation` fired; its message is delivered if the timer is
@@ -38,15 +39,30 @@ enum StopMode: Sendable, Equatable {
 }
 
 /// A request to a cell's supervision, carried on its system lane so that only the cell's
-/// own task ever changes its children.
+/// own task ever changes its children. `completion` gets the answer, or the error the
+/// caller throws (a ``SupervisorError`` for the ``SupervisorRef`` requests).
 @usableFromInline
 struct SupervisorCommand: Sendable {
     @usableFromInline
     enum Kind: Sendable {
+        /// ``ActorSystem/start(_:)``: answers the cell; throws the start error as it is.
         case start(ChildSpec)
+        /// ``ActorSystem/stop(childNamed:)``: answers the owner if the child was found.
         case stop(name: String)
+        /// ``SupervisorRef`` requests, answered as OTP's `supervisor` answers them.
+        case startChild(ChildSpec)
+        case terminateChild(String)
+        case restartChild(String)
+        case deleteChild(String)
+        case whichChildren
+    }
+
+    @usableFromInline
+    enum Answer: Sendable {
+        case cell(CellBase?)
+        case children([SupervisorRef.Child])
     }
 
     @usableFromInline let kind: Kind
-    @usableFromInline let completion: Completion<CellBase?>
+    @usableFromInline let completion: Completion<Answer>
 }

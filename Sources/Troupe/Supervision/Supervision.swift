@@ -1,7 +1,13 @@
 /// One child as its parent's supervision sees it.
 @usableFromInline
 final class ChildSlot {
-    let cell: CellBase
+    /// The child's cell. Replaced by a new one made from `spec` only when the child is
+    /// started again after an incarnation was abandoned (the old cell never runs again).
+    fileprivate(set) var cell: CellBase
+    /// How the child was made, to make it again after an abandonment; nil for the children
+    /// an ordinary actor spawns without a spec (they leave the tree when they end for good,
+    /// so they are never started again).
+    let spec: ChildSpec?
     /// Declared in a ``SupervisorSpec`` (kept across restarts of the parent, and made again
     /// if it left the tree), as opposed to added at run time (gone when the parent's
     /// incarnation ends). Whether a child leaves the tree when it ends for good is the
@@ -17,8 +23,9 @@ final class ChildSlot {
     /// Position in start order.
     let sequence: Int
 
-    init(cell: CellBase, isStatic: Bool, sequence: Int) {
+    init(cell: CellBase, spec: ChildSpec?, isStatic: Bool, sequence: Int) {
         self.cell = cell
+        self.spec = spec
         self.isStatic = isStatic
         self.sequence = sequence
     }
@@ -95,9 +102,9 @@ final class Supervision: @unchecked Sendable {
         slots[ObjectIdentifier(slot)] === slot
     }
 
-    /// Adds `cell` as a child: a static one at `staticPosition` in the spec, else a run-time
-    /// one after every child so far.
-    private func insert(_ cell: CellBase, staticPosition: Int? = nil) -> ChildSlot {
+    /// Adds `cell` (made from `spec`, if any) as a child: a static one at `staticPosition` in
+    /// the spec, else a run-time one after every child so far.
+    private func insert(_ cell: CellBase, spec: ChildSpec?, staticPosition: Int? = nil) -> ChildSlot {
         let sequence: Int
         if let staticPosition {
             sequence = staticPosition + 1
@@ -105,7 +112,7 @@ final class Supervision: @unchecked Sendable {
             nextSequence += 1
             sequence = nextSequence
         }
-        let slot = ChildSlot(cell: cell, isStatic: staticPosition != nil, sequence: sequence)
+        let slot = ChildSlot(cell: cell, spec: spec, isStatic: staticPosition != nil, sequence: sequence)
         slots[ObjectIdentifier(slot)] = slot
         cell.slotInParent = slot
         owner.addChild(cell)
@@ -125,7 +132,7 @@ final class Supervision: @unchecked Sendable {
     func startStaticChildren() async throws {
         let present = Set(slots.values.lazy.filter(\.isStatic).map(\.sequence))
         for (position, spec) in staticSpecs.enumerated() where !present.contains(position + 1) {
-            _ = insert(spec.makeCell(system: system, parent: owner), staticPosition: position)
+            _ = insert(spec.makeCell(system: system, parent: owner), spec: spec, staticPosition: position)
         }
         for slot in orderedSlots where slot.isStatic {
             try await start(slot)
@@ -162,7 +169,7 @@ final class Supervision: @unchecked Sendable {
 
     @usableFromInline
     func addDynamicAndLaunch(_ cell: CellBase) {
-        let slot = insert(cell)
+        let slot = insert(cell, spec: nil)
         slot.incarnation = cell.launchIncarnation(started: nil)
     }
 
@@ -184,11 +191,16 @@ final class Supervision: @unchecked Sendable {
         if hasChild(named: spec.name) {
             throw .duplicateChildName(spec.name)
         }
-        return insert(spec.makeCell(system: system, parent: owner))
+        return insert(spec.makeCell(system: system, parent: owner), spec: spec)
     }
 
-    /// Starts one incarnation of `slot` and waits for its `started` hook.
+    /// Starts one incarnation of `slot` and waits for its `started` hook. A child whose last
+    /// incarnation was abandoned gets a new cell first (see ``renew(_:)``). An owner that was
+    /// abandoned itself starts nothing: its task, back from wherever it was stuck, is only
+    /// on its way out, and its children are terminated.
     private func start(_ slot: ChildSlot) async throws {
+        guard !owner.isAbandoned else { throw ActorSystemError.stopped(owner.path) }
+        if slot.cell.isAbandoned { try renew(slot) }
         slot.cell.reviveIfTerminated()
         let started = Completion<Void>()
         let number = slot.cell.launchIncarnation(started: started)
@@ -199,20 +211,125 @@ final class Supervision: @unchecked Sendable {
         }
     }
 
-    /// Runs a supervision command from the system façade (start or stop a child).
+    /// Gives `slot` a new cell made from its spec, in place of one whose incarnation was
+    /// abandoned: that cell's old task may still run, and two incarnations of one actor must
+    /// never run at once, so the child comes back as a new actor at the same path (a fresh
+    /// mailbox, no restarts counted; a ``ChildRef`` follows it, refs to the old cell get
+    /// ``SendOutcome/stopped``). Throws ``ActorSystemError/stopped(_:)`` for a child spawned
+    /// without a spec, which cannot be made again (no such child is ever started again: it
+    /// leaves the tree when it ends for good).
+    private func renew(_ slot: ChildSlot) throws {
+        let old = slot.cell
+        guard let spec = slot.spec else { throw ActorSystemError.stopped(old.path) }
+        let fresh = spec.makeCell(system: system, parent: owner)
+        old.slotInParent = nil
+        slot.cell = fresh
+        fresh.slotInParent = slot
+        owner.replaceChild(old, with: fresh)
+    }
+
+    /// Runs a supervision command: from the system façade (start or stop a root child) or
+    /// from a ``SupervisorRef`` (OTP's administration requests).
     @usableFromInline
     func run(_ command: SupervisorCommand, owner: CellBase) async {
+        let completion = command.completion
         switch command.kind {
         case .start(let spec):
             do {
-                command.completion.succeed(try await spawnAndWait(spec))
+                completion.succeed(.cell(try await spawnAndWait(spec)))
             } catch {
-                command.completion.fail(error)
+                completion.fail(error)
             }
         case .stop(let name):
             let found = await stopChild(named: name)
-            command.completion.succeed(found ? owner : nil)
+            completion.succeed(.cell(found ? owner : nil))
+        case .startChild(let spec):
+            completion.complete(await startChild(spec))
+        case .terminateChild(let name):
+            completion.complete(await terminateChild(named: name))
+        case .restartChild(let name):
+            completion.complete(await restartChild(named: name))
+        case .deleteChild(let name):
+            completion.complete(deleteChild(named: name))
+        case .whichChildren:
+            completion.succeed(.children(orderedSlots.map(describe)))
         }
+    }
+
+    // MARK: Administration (SupervisorRef, as OTP's supervisor module)
+
+    private typealias Answer = Result<SupervisorCommand.Answer, any Error>
+
+    /// OTP's `start_child`: a name in use is `already_started` if that child runs, else
+    /// `already_present`; a child whose start fails is not kept.
+    private func startChild(_ spec: ChildSpec) async -> Answer {
+        if let existing = owner.child(named: spec.name) {
+            // A child with no slot is one of a keyed supervisor's actors: running.
+            let running = slot(for: existing).map { $0.incarnation != nil } ?? true
+            return .failure(running ? SupervisorError.alreadyStarted(existing.path) : SupervisorError.alreadyPresent(existing.path))
+        }
+        do {
+            return .success(.cell(try await spawnAndWait(spec)))
+        } catch {
+            return .failure(SupervisorError.startFailed(owner.path.appending(spec.name), error))
+        }
+    }
+
+    /// OTP's `terminate_child`: stop it for good; keep its slot (stopped) unless it is
+    /// temporary.
+    private func terminateChild(named name: String) async -> Answer {
+        guard let slot = slot(named: name) else { return .failure(SupervisorError.notFound(child: name, supervisor: owner.path)) }
+        await stop(slot, mode: .terminate)
+        if slot.cell.restart == .temporary { remove(slot) }
+        return .success(.cell(nil))
+    }
+
+    /// OTP's `restart_child`: start a stopped child again (not counted as a restart towards
+    /// the intensity). If the start fails, the child stays, stopped.
+    private func restartChild(named name: String) async -> Answer {
+        let slot: ChildSlot
+        switch stoppedSlot(named: name) {
+        case .success(let found): slot = found
+        case .failure(let error): return .failure(error)
+        }
+        do {
+            try await start(slot)
+            return .success(.cell(slot.cell))
+        } catch {
+            slot.cell.terminate(.startFailed(error))
+            return .failure(SupervisorError.startFailed(slot.cell.path, error))
+        }
+    }
+
+    /// OTP's `delete_child`: remove a stopped child; its name is free again.
+    private func deleteChild(named name: String) -> Answer {
+        let slot: ChildSlot
+        switch stoppedSlot(named: name) {
+        case .success(let found): slot = found
+        case .failure(let error): return .failure(error)
+        }
+        remove(slot)
+        slot.cell.terminate(.stopped)
+        return .success(.cell(nil))
+    }
+
+    /// The slot of the stopped child `name`, or why there is none (OTP's `not_found`,
+    /// `running`, `restarting`).
+    private func stoppedSlot(named name: String) -> Result<ChildSlot, SupervisorError> {
+        guard let slot = slot(named: name) else { return .failure(.notFound(child: name, supervisor: owner.path)) }
+        if slot.incarnation != nil { return .failure(.running(slot.cell.path)) }
+        if slot.pendingRestart != nil { return .failure(.restarting(slot.cell.path)) }
+        return .success(slot)
+    }
+
+    /// One child as ``SupervisorRef/whichChildren()`` reports it.
+    private func describe(_ slot: ChildSlot) -> SupervisorRef.Child {
+        let status: SupervisorRef.Child.Status =
+            slot.incarnation != nil ? .running : slot.pendingRestart != nil ? .restarting : .stopped
+        return SupervisorRef.Child(
+            name: slot.cell.path.name, path: slot.cell.path, status: status,
+            kind: slot.cell.isSupervisor ? .supervisor : .worker, restart: slot.cell.restart
+        )
     }
 
     // MARK: Stopping
@@ -234,13 +351,17 @@ final class Supervision: @unchecked Sendable {
         slot.incarnation = nil
         slot.pendingRestart = nil
         cell.enqueueSystem(.stop(.terminate))
-        let policy = cell.shutdown
-        if let timeout = policy.timeout {
-            system.clock.schedule(ActionTimer(deadline: system.clock.now.advanced(by: timeout)) { [weak owner] in
-                owner?.enqueueSystem(.shutdownTimedOut(cell, incarnation: number))
-            })
-        }
+        scheduleShutdownTimeout(of: cell, incarnation: number, afterCancel: false)
         stopRequested.insert(ObjectIdentifier(cell))
+    }
+
+    /// After the child's shutdown timeout, tells this owner that `incarnation` of `cell` did
+    /// not end in time (``shutdownTimedOut(_:incarnation:afterCancel:)``).
+    private func scheduleShutdownTimeout(of cell: CellBase, incarnation: Int, afterCancel: Bool) {
+        guard let timeout = cell.shutdown.timeout else { return }
+        system.clock.schedule(ActionTimer(deadline: system.clock.now.advanced(by: timeout)) { [weak owner] in
+            owner?.enqueueSystem(.shutdownTimedOut(cell, incarnation: incarnation, afterCancel: afterCancel))
+        })
     }
 
     /// Children asked to stop by ``requestStop(of:)`` whose exit has not arrived yet.
@@ -261,8 +382,10 @@ final class Supervision: @unchecked Sendable {
         planner.forgetRestarts()
     }
 
-    /// Asks the child to stop and waits for its incarnation to end (after the shutdown
-    /// timeout its subtree is cancelled; see ``CellBase/awaitEnd(_:timeout:)``).
+    /// Asks the child to stop and waits for its incarnation to end: after the shutdown
+    /// timeout its subtree is cancelled, after one more it is abandoned (see
+    /// ``CellBase/awaitEnd(_:timeout:)``). An abandoned child is terminated (cancelled); if it
+    /// is started again, ``start(_:)`` gives it a new cell.
     private func stop(_ slot: ChildSlot, mode: StopMode) async {
         slot.pendingRestart = nil
         let cell = slot.cell
@@ -309,11 +432,21 @@ final class Supervision: @unchecked Sendable {
         return await handleEnd(of: slot, reason: reason)
     }
 
-    /// A requested stop did not finish in time: cancel the child's subtree.
+    /// A requested stop did not finish in time: cancel the child's subtree, and if one more
+    /// timeout passes, abandon it (as ``CellBase/awaitEnd(_:timeout:)`` does for the stops
+    /// this supervision waits for). An abandoned child is gone: the exit of its task, if it
+    /// ever comes, is not reported.
     @usableFromInline
-    func shutdownTimedOut(_ cell: CellBase, incarnation: Int) {
+    func shutdownTimedOut(_ cell: CellBase, incarnation: Int, afterCancel: Bool) {
         guard stopRequested.contains(ObjectIdentifier(cell)), cell.currentIncarnation == incarnation else { return }
-        cell.cancelSubtree()
+        guard afterCancel else {
+            cell.cancelSubtree()
+            scheduleShutdownTimeout(of: cell, incarnation: incarnation, afterCancel: true)
+            return
+        }
+        guard let timeout = cell.shutdown.timeout, cell.abandonRunningIncarnation(after: timeout) else { return }
+        stopRequested.remove(ObjectIdentifier(cell))
+        if let slot = slot(for: cell), !slot.isStatic { remove(slot) }
     }
 
     /// A delayed restart is due.

@@ -43,6 +43,9 @@ public final class ActorSystem: @unchecked Sendable {
     let executor: ActorExecutor
     private let liveTasks = Atomic<Int>(0)
     private let liveIncarnations = Atomic<Int>(0)
+    /// Tasks abandoned and still running (a subset of `liveTasks`), and all ever abandoned.
+    private let abandonedTasks = Atomic<Int>(0)
+    private let abandonedTasksEver = Atomic<Int>(0)
     private let seeds: Atomic<UInt64>
     private let lock = Lock()
     private var shuttingDown = false
@@ -102,10 +105,10 @@ public final class ActorSystem: @unchecked Sendable {
 
     @usableFromInline
     func startChild(_ spec: ChildSpec) async throws -> CellBase {
-        let completion = Completion<CellBase?>()
+        let completion = Completion<SupervisorCommand.Answer>()
         guard let root else { throw ActorSystemError.stopped(.root) }
         root.enqueueSystem(.command(SupervisorCommand(kind: .start(spec), completion: completion)))
-        guard let cell = try await completion.wait().get() else { throw ActorSystemError.stopped(.root) }
+        guard case .cell(let cell?) = try await completion.wait().get() else { throw ActorSystemError.stopped(.root) }
         return cell
     }
 
@@ -115,10 +118,20 @@ public final class ActorSystem: @unchecked Sendable {
     /// false if there is none.
     @discardableResult
     public func stop(childNamed name: String) async -> Bool {
-        let completion = Completion<CellBase?>()
+        let completion = Completion<SupervisorCommand.Answer>()
         guard let root else { return false }
         root.enqueueSystem(.command(SupervisorCommand(kind: .stop(name: name), completion: completion)))
-        return ((try? await completion.wait().get()) ?? nil) != nil
+        guard case .cell(_?) = try? await completion.wait().get() else { return false }
+        return true
+    }
+
+    /// The supervisor at `path`, to administer its children (``SupervisorRef``): the root
+    /// (``ActorPath/root``), one placed with ``start(_:)``, or one nested in a spec. Nil if
+    /// there is no actor at `path` or it is not a supervisor (an ordinary actor manages the
+    /// children it spawns itself).
+    public func supervisor(at path: ActorPath) -> SupervisorRef? {
+        guard let cell = cell(at: path), cell.isSupervisor else { return nil }
+        return SupervisorRef(path: path, system: self)
     }
 
     // MARK: Finding actors
@@ -146,8 +159,18 @@ public final class ActorSystem: @unchecked Sendable {
     public var liveActorCount: Int { liveIncarnations.load(ordering: .acquiring) }
 
     /// Tasks the system started that have not finished: incarnations and background work.
-    /// Zero after a clean ``shutdown(timeout:)``.
+    /// Zero after a clean ``shutdown(timeout:)``. Abandoned tasks still running are included.
     public var liveTaskCount: Int { liveTasks.load(ordering: .acquiring) }
+
+    /// Abandoned tasks that are still running: incarnations, and background work, that
+    /// ignored cancellation for their whole shutdown timeout after it passed (see
+    /// ``ShutdownPolicy``). Nobody waits for them any more; they are counted in
+    /// ``liveTaskCount`` until they end, and a ``shutdown(timeout:)`` does not wait for them.
+    public var abandonedTaskCount: Int { abandonedTasks.load(ordering: .acquiring) }
+
+    /// Tasks abandoned since the system started, whether or not they ended since: a
+    /// counter, like ``DeadLetterOffice/total``. Each abandonment is also logged (warning).
+    public var abandonedTasksTotal: Int { abandonedTasksEver.load(ordering: .relaxed) }
 
     /// Metrics of the actor at `path`.
     public func metrics(at path: ActorPath) -> ActorMetrics? {
@@ -208,6 +231,12 @@ public final class ActorSystem: @unchecked Sendable {
     /// waited for once more as long. Calling it again waits for the same shutdown. Called
     /// from inside one of this system's actors it only starts the shutdown (the caller's own
     /// task must end first) and returns at once.
+    ///
+    /// Tasks abandoned after ignoring cancellation (``abandonedTaskCount``) are not waited
+    /// for: once every other task has ended, it returns, with ``ShutdownReport/completed``
+    /// false and the count in ``ShutdownReport/abandonedTasks``. The threads then stay, since
+    /// an abandoned task may still be running on one or resume later; calling it again once
+    /// they have ended (``liveTaskCount`` 0) stops them.
     @discardableResult
     public func shutdown(timeout: Duration = .seconds(10)) async -> ShutdownReport {
         let started = ContinuousClock.now
@@ -216,13 +245,13 @@ public final class ActorSystem: @unchecked Sendable {
                 shuttingDown = true
                 let completion = Completion<Void>()
                 allTasksEnded = completion
-                if liveTasks.load(ordering: .acquiring) == 0 { completion.succeed(()) }
+                if allTasksEndedOrAbandoned(remaining: liveTasks.load(ordering: .acquiring)) { completion.succeed(()) }
             }
             return allTasksEnded!
         }
         root?.enqueueSystem(.stop(.terminate))
         if executor.isCurrent {
-            return ShutdownReport(completed: false, remainingTasks: liveTaskCount, duration: .zero)
+            return ShutdownReport(completed: false, remainingTasks: liveTaskCount, abandonedTasks: abandonedTaskCount, duration: .zero)
         }
         var inTime = await tasksEnded.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil
         if !inTime {
@@ -230,9 +259,12 @@ public final class ActorSystem: @unchecked Sendable {
             root?.cancelSubtree()
             inTime = await tasksEnded.wait(until: clock.now.advanced(by: timeout), clock: clock) != nil
         }
-        if inTime { executor.shutdown() }
+        let remaining = liveTaskCount
+        let completed = inTime && remaining == 0
+        if completed { executor.shutdown() }
         return ShutdownReport(
-            completed: inTime, remainingTasks: liveTaskCount, duration: ContinuousClock.now - started
+            completed: completed, remainingTasks: remaining, abandonedTasks: abandonedTaskCount,
+            duration: ContinuousClock.now - started
         )
     }
 
@@ -263,9 +295,47 @@ public final class ActorSystem: @unchecked Sendable {
     @usableFromInline
     func taskEnded() {
         let remaining = liveTasks.subtract(1, ordering: .acquiringAndReleasing).newValue
-        guard remaining == 0 else { return }
+        guard allTasksEndedOrAbandoned(remaining: remaining) else { return }
+        settleShutdownWait()
+    }
+
+    /// True when the only tasks left (`remaining`) are abandoned ones. The abandoned count
+    /// goes up before an abandoned task's end is counted and down before it, so this never
+    /// holds while a task that is not abandoned runs.
+    private func allTasksEndedOrAbandoned(remaining: Int) -> Bool {
+        remaining <= abandonedTasks.load(ordering: .acquiring)
+    }
+
+    /// Releases a shutdown waiting for the tasks, if one is.
+    private func settleShutdownWait() {
         let completion: Completion<Void>? = lock.withLock { shuttingDown ? allTasksEnded : nil }
         completion?.succeed(())
+    }
+
+    /// An incarnation was abandoned: it no longer counts as a live actor, and its task (still
+    /// running, still counted in `liveTasks`) as an abandoned one. Only atomics: callable
+    /// under a cell's lock. Call ``abandonmentsNoted()`` after releasing it.
+    func incarnationAbandoned() {
+        liveIncarnations.subtract(1, ordering: .relaxed)
+        tasksAbandoned(1)
+    }
+
+    /// `count` running tasks were abandoned (only atomics, as ``incarnationAbandoned()``).
+    func tasksAbandoned(_ count: Int) {
+        abandonedTasks.add(count, ordering: .acquiringAndReleasing)
+        abandonedTasksEver.add(count, ordering: .relaxed)
+    }
+
+    /// After abandonments: a shutdown waiting only for those tasks may return now.
+    func abandonmentsNoted() {
+        if allTasksEndedOrAbandoned(remaining: liveTasks.load(ordering: .acquiring)) { settleShutdownWait() }
+    }
+
+    /// An abandoned task ended at last (instead of ``taskEnded()``, or ``incarnationEnded()``:
+    /// an abandoned incarnation stopped counting as a live actor when it was abandoned).
+    func abandonedTaskEnded() {
+        abandonedTasks.subtract(1, ordering: .acquiringAndReleasing)
+        taskEnded()
     }
 
     @usableFromInline
@@ -317,6 +387,10 @@ public struct ShutdownReport: Sendable, Hashable {
     public let completed: Bool
     /// Tasks still running (non-zero only if some ignored cancellation).
     public let remainingTasks: Int
+    /// Of ``remainingTasks``, those abandoned: they ignored cancellation past their shutdown
+    /// timeout, so neither their supervisors nor the shutdown waited for them (see
+    /// ``ActorSystem/abandonedTaskCount``).
+    public let abandonedTasks: Int
     /// Real time the shutdown took.
     public let duration: Duration
 }

@@ -34,6 +34,7 @@ extension Backend {
         lines.append(("mailbox_dropped_total", "\(all.reduce(0) { $0 + $1.dropped })"))
         lines.append(("restarts_total", "\(all.reduce(0) { $0 + $1.restarts })"))
         lines.append(("dead_letters_total", "\(system.deadLetters.total)"))
+        lines.append(("abandoned_tasks_total", "\(system.abandonedTasksTotal)"))
         for (name, keyed) in [("sessions", sessions.metrics), ("caches", caches.metrics), ("rooms", rooms.metrics)] {
             lines.append(("\(name)_live", "\(keyed.live)"))
             lines.append(("\(name)_passivated", "\(keyed.passivated)"))

@@ -328,9 +328,11 @@ public final class Backend: Sendable {
                 group.cancelAll()
             }
         }
-        // What is left of the deadline bounds the tree's stop (at least a moment for it).
+        // What is left of the deadline bounds the tree's stop (at least a moment for it). The
+        // system waits its timeout twice at most (a graceful stop, then one after cancelling),
+        // so it gets half of what is left.
         let left = max(clock.now.duration(to: end), .milliseconds(100))
-        let report = await system.shutdown(timeout: left)
+        let report = await system.shutdown(timeout: left / 2)
         await kdf.shutdown()
         return report
     }

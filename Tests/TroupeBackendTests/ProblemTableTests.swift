@@ -192,10 +192,18 @@ import TroupeStore
             #expect(outcomes.count == 10)
             #expect(outcomes.filter { $0.outcome == .busy }.count == 5)
             #expect(outcomes.filter { $0.outcome.id != nil }.count == 5)
-            // A refused SAY did not take effect; an acknowledged one is stored.
+            // A refused SAY did not take effect; an acknowledged one is stored. A HISTORY read
+            // from storage may itself be refused while the coordinator's own writes hold this
+            // one-connection pool: BUSY means retry, as a client would.
             for (room, outcome) in outcomes {
-                let history = try await alice.ok("HISTORY", room)
-                #expect(history.elements.count == (outcome == .busy ? 0 : 1), "\(room): \(outcome)")
+                var history: Reply?
+                try await pollUntil("HISTORY \(room) is answered") {
+                    let result = await alice.run("HISTORY", room)
+                    if Outcome(result) == .busy { return false }
+                    history = try result.get()
+                    return true
+                }
+                #expect(history?.elements.count == (outcome == .busy ? 0 : 1), "\(room): \(outcome)")
             }
             let unlocks = await alice.run("UNLOCKS")
             #expect((try? unlocks.get()) != nil)

@@ -115,14 +115,17 @@ package final class Completion<Value: Sendable>: @unchecked Sendable {
                 let expired = lock.withLock { waiters.removeValue(forKey: token) }
                 expired?.continuation.resume(returning: nil)
             }
-            // Scheduled under our lock so that `complete` either sees the timer (and cancels
-            // it) or has not run yet. Lock order: this lock, then the clock's; a clock fires
-            // timers without holding its own lock, so the order is never reversed.
-            lock.withLock {
-                guard waiters[token] != nil else { return }
+            // Scheduled outside the lock (a clock may resume its own waiters, or fire a due
+            // timer, inside `schedule`: Lock.swift's rule), then recorded for `complete` to
+            // cancel. If the waiter is gone by then (completed, or this timer already fired),
+            // nobody else will cancel it, so it is cancelled here: no stale timer stays.
+            clock.schedule(timer)
+            let recorded = lock.withLock {
+                guard waiters[token] != nil else { return false }
                 waiters[token]?.timer = (timer, clock)
-                clock.schedule(timer)
+                return true
             }
+            if !recorded { clock.cancel(timer) }
         }
     }
 }

@@ -49,7 +49,7 @@ public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable
     /// Deadline of each question to the actor, including waiting for a load; nil: the
     /// system's ask timeout.
     public let askTimeout: Duration?
-    private let binding = BlockBinding<TTLCacheMessage<Owner, Key, Value>>()
+    @usableFromInline let binding = BlockBinding<TTLCacheMessage<Owner, Key, Value>>()
 
     /// A cache to place in a tree with ``childSpec(_:restart:)``.
     public init(
@@ -79,6 +79,7 @@ public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable
     ///   ``TTLCacheError/tooManyWaiters(limit:)`` or ``TTLCacheError/tooManyLoads(limit:)``
     ///   at once for a miss beyond the bounds on loads;
     ///   ``TTLCacheError/unavailable(_:)`` if the actor could not answer in time.
+    @inlinable
     public nonisolated(nonsending) func value(
         for key: Key,
         owner: Owner,
@@ -106,7 +107,8 @@ public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable
         try await ask { .metrics($0) }
     }
 
-    private nonisolated(nonsending) func ask<Reply: Sendable>(
+    @inlinable
+    nonisolated(nonsending) func ask<Reply: Sendable>(
         _ makeRequest: (ReplyTo<Reply>) -> TTLCacheMessage<Owner, Key, Value>
     ) async throws(TTLCacheError) -> Reply {
         try await binding.ask(timeout: askTimeout, makeRequest, notStarted: TTLCacheError.notStarted) { error in

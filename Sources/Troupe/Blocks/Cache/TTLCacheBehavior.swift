@@ -1,4 +1,5 @@
 /// What a TTL cache's actor is asked.
+@usableFromInline
 enum TTLCacheMessage<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value: Sendable>: Sendable {
     case get(Key, owner: Owner, load: @Sendable () async throws -> Value, ReplyTo<Value>)
     /// A load's task ended (delivered through the system lane by `pipeToSelf`).

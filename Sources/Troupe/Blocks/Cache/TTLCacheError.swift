@@ -34,6 +34,7 @@ public enum TTLCacheError: Error, Sendable, CustomStringConvertible {
 /// through `ReplyTo.fail` and unwrapped by the façade. A wrapper, so that a load that
 /// throws a `TTLCacheError` of another cache is still reported as this cache's
 /// ``TTLCacheError/loadFailed(_:)``.
+@usableFromInline
 struct TTLCacheRefusal: Error {
-    let error: TTLCacheError
+    @usableFromInline let error: TTLCacheError
 }

@@ -34,7 +34,7 @@ public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
     public let mailbox: MailboxConfiguration
     /// Deadline of each question to the actor; nil: the system's ask timeout.
     public let askTimeout: Duration?
-    private let binding = BlockBinding<RateLimiterMessage<Key>>()
+    @usableFromInline let binding = BlockBinding<RateLimiterMessage<Key>>()
 
     /// A limiter to place in a tree with ``childSpec(_:restart:)``.
     public init(
@@ -58,6 +58,7 @@ public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
 
     /// Decides on a request of `cost` tokens (default 1) for `key`, and takes the tokens if
     /// it is allowed.
+    @inlinable
     public nonisolated(nonsending) func check(_ key: Key, cost: Int = 1) async throws(RateLimiterError) -> RateLimitDecision {
         try await ask { .check(key, cost: cost, $0) }
     }
@@ -66,6 +67,7 @@ public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
     /// a bucket (see ``RateLimiterState/peek(_:cost:now:)``). For work charged only when it
     /// fails: peek before it, `check` after a failure. Advisory: a concurrent `check` for the
     /// same key may take the tokens in between.
+    @inlinable
     public nonisolated(nonsending) func peek(_ key: Key, cost: Int = 1) async throws(RateLimiterError) -> RateLimitDecision {
         try await ask { .peek(key, cost: cost, $0) }
     }
@@ -75,7 +77,8 @@ public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
         try await ask { .metrics($0) }
     }
 
-    private nonisolated(nonsending) func ask<Reply: Sendable>(
+    @inlinable
+    nonisolated(nonsending) func ask<Reply: Sendable>(
         _ makeRequest: (ReplyTo<Reply>) -> RateLimiterMessage<Key>
     ) async throws(RateLimiterError) -> Reply {
         try await binding.ask(timeout: askTimeout, makeRequest, notStarted: RateLimiterError.notStarted, unavailable: RateLimiterError.unavailable)

@@ -1,4 +1,5 @@
 /// What a rate limiter's actor is asked.
+@usableFromInline
 enum RateLimiterMessage<Key: Hashable & Sendable>: Sendable {
     case check(Key, cost: Int, ReplyTo<RateLimitDecision>)
     case peek(Key, cost: Int, ReplyTo<RateLimitDecision>)

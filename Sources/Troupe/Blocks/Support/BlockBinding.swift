@@ -13,19 +13,27 @@
 /// rebinds the façade to the newer place (the first place keeps running, unreachable
 /// through this façade): place each block once, as with ``KeyedActors``.
 // Unchecked Sendable: `current` is only read and written while `lock` (a pthread mutex) is held.
+//
+// Its lookup and `ask` are inlinable: a façade's request is specialized in the module that
+// calls it (the backend), where the message and reply types are concrete; unspecialized, each
+// request looked up generic metadata at run time (about 9% of a SAY's samples).
+@usableFromInline
 final class BlockBinding<Message: Sendable>: @unchecked Sendable {
-    private let lock = Lock()
-    private var current: ActorRef<Message>?
+    @usableFromInline let lock = Lock()
+    @usableFromInline var current: ActorRef<Message>?
 
+    @usableFromInline
     init() {}
 
     /// The actor, if the spec has been placed in a tree.
+    @inlinable
     var ref: ActorRef<Message>? {
         lock.withLock { current }
     }
 
     /// Asks the actor, mapping the two ways that can fail to the block's own error type:
     /// `notStarted` before the spec is placed, `unavailable(error)` for an ask that failed.
+    @inlinable
     nonisolated(nonsending) func ask<Reply: Sendable, Failure: Error>(
         timeout: Duration?,
         _ makeRequest: (ReplyTo<Reply>) -> Message,

@@ -61,28 +61,41 @@ struct ServeProcessTests {
         #expect(acknowledged > 0)
     }
 
+    /// Starts the server, loads it with pipelined SAYs until 600 are acknowledged, sends
+    /// `signal`, expects `exitCode`, and stops the clients.
+    private func interruptLoadedServer(
+        in directory: String, with signal: Int32, expecting exitCode: Int32
+    ) async throws -> (server: ServeProcess, tokens: [String: String], load: SayLoad) {
+        let server = try await ServeProcess.start(directory: directory)
+        do {
+            let tokens = try registerUsers(server, count: 6)
+            let load = SayLoad(port: server.port, users: tokens.keys.sorted(), password: Self.password)
+            load.start()
+            try await pollUntil("SAYs are being acknowledged", timeout: .seconds(60)) { load.acknowledged >= 600 }
+            server.signal(signal)
+            #expect(try await server.exitCode(within: .seconds(30)) == exitCode)
+            try await load.stop()
+            return (server, tokens, load)
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    /// A second server on the same directory: the checks of ``verifyAfterRestart``, then a
+    /// clean stop with `signal`.
+    private func restartAndVerify(in directory: String, tokens: [String: String], load: SayLoad, stoppingWith signal: Int32) async throws {
+        let second = try await ServeProcess.start(directory: directory)
+        defer { second.signal(SIGKILL) }
+        try verifyAfterRestart(second, load: load, tokens: tokens)
+        second.signal(signal)
+        #expect(try await second.exitCode(within: .seconds(30)) == 0)
+    }
+
     @Test func killNineUnderPipelinedSayLoadLosesNothingAcknowledged() async throws {
         try await withTemporaryDirectory { directory in
-            let first = try await ServeProcess.start(directory: directory)
-            let tokens: [String: String]
-            let load: SayLoad
-            do {
-                tokens = try registerUsers(first, count: 6)
-                load = SayLoad(port: first.port, users: tokens.keys.sorted(), password: Self.password)
-                load.start()
-                try await pollUntil("SAYs are being acknowledged", timeout: .seconds(60)) { load.acknowledged >= 600 }
-                first.signal(SIGKILL)
-                #expect(try await first.exitCode(within: .seconds(10)) == 128 + SIGKILL)
-                try await load.stop()
-            } catch {
-                await first.stop()
-                throw error
-            }
-            let second = try await ServeProcess.start(directory: directory)
-            defer { second.signal(SIGKILL) }
-            try verifyAfterRestart(second, load: load, tokens: tokens)
-            second.signal(SIGTERM)
-            #expect(try await second.exitCode(within: .seconds(30)) == 0)
+            let (_, tokens, load) = try await interruptLoadedServer(in: directory, with: SIGKILL, expecting: 128 + SIGKILL)
+            try await restartAndVerify(in: directory, tokens: tokens, load: load, stoppingWith: SIGTERM)
         }
     }
 
@@ -90,29 +103,11 @@ struct ServeProcessTests {
     /// began, which get `-SHUTDOWN` (in trials, one batch of 16 per client).
     @Test func sigtermUnderLoadExitsZeroAndStoresExactlyWhatItAcknowledged() async throws {
         try await withTemporaryDirectory { directory in
-            let first = try await ServeProcess.start(directory: directory)
-            let tokens: [String: String]
-            let load: SayLoad
-            do {
-                tokens = try registerUsers(first, count: 6)
-                load = SayLoad(port: first.port, users: tokens.keys.sorted(), password: Self.password)
-                load.start()
-                try await pollUntil("SAYs are being acknowledged", timeout: .seconds(60)) { load.acknowledged >= 600 }
-                first.signal(SIGTERM)
-                #expect(try await first.exitCode(within: .seconds(30)) == 0)
-                try await load.stop()
-            } catch {
-                await first.stop()
-                throw error
-            }
+            let (first, tokens, load) = try await interruptLoadedServer(in: directory, with: SIGTERM, expecting: 0)
             let log = first.log
             #expect(log.contains("shutting down") && log.contains("signal=SIGTERM"), "\(log.suffix(1_000))")
             #expect(log.contains("stopped"), "\(log.suffix(1_000))")
-            let second = try await ServeProcess.start(directory: directory)
-            defer { second.signal(SIGKILL) }
-            try verifyAfterRestart(second, load: load, tokens: tokens)
-            second.signal(SIGINT)
-            #expect(try await second.exitCode(within: .seconds(30)) == 0)
+            try await restartAndVerify(in: directory, tokens: tokens, load: load, stoppingWith: SIGINT)
         }
     }
 

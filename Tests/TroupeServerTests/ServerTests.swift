@@ -1,4 +1,5 @@
 import Testing
+import TroupeTestSupport
 import TroupeBackend
 import TroupeServer
 
@@ -197,9 +198,12 @@ struct ServerTests {
     func httpGetMetricsIsAnsweredOnTheSamePort(pieces: [String]) async throws {
         try await ServerFixture.with { fixture in
             let client = try fixture.client()
+            // Each piece is read before the next is sent: the server counts the bytes it read.
+            var sent = fixture.server.metrics.bytesIn
             for piece in pieces {
                 try client.send(piece)
-                try await Task.sleep(for: .milliseconds(20))  // separate reads, most likely
+                sent += piece.utf8.count
+                try await pollUntil("the server read \(sent) bytes") { fixture.server.metrics.bytesIn >= sent }
             }
             let response = try client.readToEnd()
             let parts = response.split(separator: "\r\n\r\n", maxSplits: 1, omittingEmptySubsequences: false)
@@ -218,7 +222,7 @@ struct ServerTests {
         try await ServerFixture.with { fixture in
             let client = try fixture.client()
             try client.send("GET /m")
-            try await Task.sleep(for: .milliseconds(20))
+            try await pollUntil("the server read the first piece") { fixture.server.metrics.bytesIn >= 6 }
             try client.send("x\r\nPING\r\n")
             let reply = try client.read()
             #expect(reply == .error("ERR unknown command 'GET', with args beginning with: '/mx' "), "\(reply)")

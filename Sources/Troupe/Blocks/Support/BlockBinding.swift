@@ -12,12 +12,11 @@
 /// `bind` and `ref` may be called from any thread. Placing one façade's spec twice
 /// rebinds the façade to the newer place (the first place keeps running, unreachable
 /// through this façade): place each block once, as with ``KeyedActors``.
-// Unchecked Sendable: `current` is only read and written while `lock` (a pthread mutex) is held.
-//
 // Its lookup and `ask` are inlinable: a façade's request is specialized in the module that
 // calls it (the backend), where the message and reply types are concrete; unspecialized, each
 // request looked up generic metadata at run time (about 9% of a SAY's samples).
 @usableFromInline
+// Unchecked Sendable: `current` is only read and written while `lock` (a pthread mutex) is held.
 final class BlockBinding<Message: Sendable>: @unchecked Sendable {
     @usableFromInline let lock = Lock()
     @usableFromInline var current: ActorRef<Message>?

@@ -87,7 +87,6 @@ final class EventLoop {
             }
             takeInbox()
             retryDisconnects()
-            turnTime = clock.now.offset
             if turnTime - lastSweep >= .seconds(1) {
                 lastSweep = turnTime
                 sweepIdle()
@@ -237,17 +236,13 @@ final class EventLoop {
     /// may come in pieces: while they are a strict prefix of `GET /metrics` (at most 11
     /// bytes) they are held and the decision waits for more, or for the end of input.
     private func sniff(_ connection: Connection, _ bytes: ArraySlice<UInt8>) {
-        connection.sniffed = true
-        var first = bytes
-        if !connection.heldFirstBytes.isEmpty {
-            first = ArraySlice(connection.heldFirstBytes + bytes)
-            connection.heldFirstBytes = []
-        }
+        let first = connection.heldFirstBytes.isEmpty ? bytes : ArraySlice(connection.heldFirstBytes + bytes)
+        connection.heldFirstBytes = []
         if first.count < Self.httpMetrics.count, Self.httpMetrics.starts(with: first), !connection.readClosed {
-            connection.sniffed = false
             connection.heldFirstBytes = Array(first)
             return
         }
+        connection.sniffed = true
         if first.starts(with: Self.httpMetrics) {
             connection.readClosed = true
             connection.stopParsing = true

@@ -14,7 +14,10 @@ struct RuntimeBenchmarks {
             emit(Harness.line("runtime.tell.fanin", value: try await tellFanIn(capacity: Self.burstCapacity), unit: "msgs/s"))
             emit(Harness.line("runtime.tell.fanin.backpressure", value: try await tellFanIn(capacity: 1_024), unit: "msgs/s"))
         case "pingpong": emit(Harness.line("runtime.ask.pingpong", value: try await askPingPong(), unit: "roundtrips/s"))
+        case "pingpong.immediate":
+            emit(Harness.line("runtime.ask.pingpong.immediate", value: try await askPingPong(immediate: true), unit: "roundtrips/s"))
         case "ring": emit(Harness.line("runtime.ring", value: try await ring(), unit: "hops/s"))
+        case "ring.immediate": emit(Harness.line("runtime.ring.immediate", value: try await ring(immediate: true), unit: "hops/s"))
         case "spawn": emit(Harness.line("runtime.spawn", value: try await spawnAndStop(), unit: "actors/s"))
         default: emit(Harness.line("runtime.keyed.memory", value: try await keyedMemory(), unit: "bytes/actor"))
         }
@@ -41,12 +44,22 @@ struct RuntimeBenchmarks {
         if let beamPingPong = beam?["pingpong"] {
             emit(Harness.line("runtime.ask.pingpong", value: pingPong, unit: "roundtrips/s", peer: ("beam-pingpong", beamPingPong)))
         }
+        // The same with a pong whose handler never suspends (a SynchronousBehavior): each
+        // ask runs on the asker's thread in an immediate turn.
+        let immediatePingPong = try await askPingPong(immediate: true)
+        emit(Harness.line("runtime.ask.pingpong.immediate", value: immediatePingPong, unit: "roundtrips/s", peer: ("swift-actors", native)))
+        if let beamPingPong = beam?["pingpong"] {
+            emit(Harness.line("runtime.ask.pingpong.immediate", value: immediatePingPong, unit: "roundtrips/s", peer: ("beam-pingpong", beamPingPong)))
+        }
 
-        let ring = try await ring()
+        let ringHops = try await ring()
+        let immediateRing = try await ring(immediate: true)
         if let beamRing = beam?["ring"] {
-            emit(Harness.line("runtime.ring", value: ring, unit: "hops/s", peer: ("beam-ring", beamRing)))
+            emit(Harness.line("runtime.ring", value: ringHops, unit: "hops/s", peer: ("beam-ring", beamRing)))
+            emit(Harness.line("runtime.ring.immediate", value: immediateRing, unit: "hops/s", peer: ("beam-ring", beamRing)))
         } else {
-            emit(Harness.line("runtime.ring", value: ring, unit: "hops/s"))
+            emit(Harness.line("runtime.ring", value: ringHops, unit: "hops/s"))
+            emit(Harness.line("runtime.ring.immediate", value: immediateRing, unit: "hops/s"))
         }
 
         let spawn = try await spawnAndStop()
@@ -203,6 +216,17 @@ struct RuntimeBenchmarks {
         }
     }
 
+    /// Pong whose handler never suspends: asks to it run in immediate turns.
+    struct ImmediatePong: SynchronousBehavior {
+        var pings = 0
+
+        mutating func receiveSynchronously(_ message: PongMessage, context: ActorContext<PongMessage>) throws {
+            guard case .ping(let value, let reply) = message else { return }
+            pings += 1
+            reply.reply(value + 1)
+        }
+    }
+
     enum PingMessage: Sendable {
         case run(Int, ActorRef<PongMessage>, ReplyTo<Int>)
     }
@@ -220,10 +244,14 @@ struct RuntimeBenchmarks {
     }
 
     /// 1,000,000 awaited round trips between two actors (each reply stored in state).
-    func askPingPong() async throws -> Double {
+    func askPingPong(immediate: Bool = false) async throws -> Double {
         let count = harness.count(1_000_000)
         let system = ActorSystem(name: "pingpong")
-        let pong = try await system.spawn("pong", mailbox: .init(capacity: 16)) { Pong() }
+        let pong: ActorRef<PongMessage> = if immediate {
+            try await system.spawn("pong", mailbox: .init(capacity: 16)) { ImmediatePong() }
+        } else {
+            try await system.spawn("pong", mailbox: .init(capacity: 16)) { Pong() }
+        }
         let ping = try await system.spawn("ping", mailbox: .init(capacity: 16)) { Ping() }
         let rate = try await harness.rate(operations: count) {
             try await measure {
@@ -281,14 +309,34 @@ struct RuntimeBenchmarks {
         }
     }
 
+    /// A ring node whose handler never suspends (it passes the token with `trySend`).
+    struct ImmediateRingNode: SynchronousBehavior {
+        let gates: GateBox
+        var next: ActorRef<RingMessage>?
+
+        mutating func receiveSynchronously(_ message: RingMessage, context: ActorContext<RingMessage>) throws {
+            switch message {
+            case .next(let ref):
+                next = ref
+            case .token(let remaining):
+                if remaining == 0 { gates.current.open() } else { next?.trySend(.token(remaining - 1)) }
+            }
+        }
+    }
+
     /// 503 actors passing one token 1,000,000 hops.
-    func ring() async throws -> Double {
+    func ring(immediate: Bool = false) async throws -> Double {
         let hops = harness.count(1_000_000)
         let system = ActorSystem(name: "ring")
         let gates = GateBox()
         var nodes: [ActorRef<RingMessage>] = []
         for index in 0..<503 {
-            nodes.append(try await system.spawn("node-\(index)", mailbox: .init(capacity: 16)) { RingNode(gates: gates) })
+            let node: ActorRef<RingMessage> = if immediate {
+                try await system.spawn("node-\(index)", mailbox: .init(capacity: 16)) { ImmediateRingNode(gates: gates) }
+            } else {
+                try await system.spawn("node-\(index)", mailbox: .init(capacity: 16)) { RingNode(gates: gates) }
+            }
+            nodes.append(node)
         }
         for (index, node) in nodes.enumerated() { node.trySend(.next(nodes[(index + 1) % nodes.count])) }
         let rate = await harness.rate(operations: hops) {

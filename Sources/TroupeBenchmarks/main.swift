@@ -4,7 +4,8 @@ import TroupeServer
 // TroupeBenchmarks [suite] [runs=3] [scale=1.0]
 //   suite: runtime (default: the runtime's figures, then the building blocks')
 //          | blocks | store | backend | server | all
-//          | fanin | pingpong | ring | spawn | memory   (one runtime figure, no peers)
+//          | fanin | pingpong | pingpong.immediate | ring | ring.immediate | spawn | memory
+//            (one runtime figure, no peers)
 // TroupeBenchmarks idle-clients PORT COUNT: the server suite's helper process (IdleClients).
 // Release builds only: `make bench-runtime`, `make bench-store`, `make bench-server`, `make bench`.
 // The server's allocator policy, so in-process figures measure what `troupe serve` runs.
@@ -47,7 +48,7 @@ case "server":
     try await ServerBenchmarks(harness: harness).run()
 case "blocks":
     try await BlocksBenchmarks(harness: harness).run()
-case "fanin", "pingpong", "ring", "spawn", "memory":
+case "fanin", "pingpong", "pingpong.immediate", "ring", "ring.immediate", "spawn", "memory":
     try await RuntimeBenchmarks(harness: harness).run(only: suite)
 default:
     emit("unknown suite \(suite); use runtime, blocks, store, backend, server, all, or one of fanin, pingpong, ring, spawn, memory")

@@ -28,6 +28,22 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     @usableFromInline @exclusivity(unchecked) var leftovers: [Message] = []
     @usableFromInline @exclusivity(unchecked) var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
 
+    // Immediate turns (see ``ImmediateTurns``).
+    /// Runs one message on the sender's thread; set by ``BehaviorCell`` (nil: never).
+    @usableFromInline let immediateTurn: ImmediateTurn<Message>?
+    /// Set once the behavior declined a message with the default
+    /// ``Behavior/receiveImmediately(_:context:)``: it never handles one at once, so
+    /// senders stop offering. Written under `lock` by whoever holds the actor's turn (so
+    /// that holder may read it without the lock: nobody else writes it); senders read it
+    /// under `lock`.
+    @usableFromInline @exclusivity(unchecked) var immediateTurnsDeclined = false
+    /// Guarded by `lock`: set while an injected fault counts down (its countdown lives in
+    /// the loop, which must see every message); cleared by the next incarnation.
+    @usableFromInline @exclusivity(unchecked) var immediateTurnsPaused = false
+    /// Guarded by `lock`: an immediate turn ended needing the loop (the handler stopped the
+    /// actor, or threw), so the parked consumer must return even with no message to take.
+    @usableFromInline @exclusivity(unchecked) var turnNeedsLoop = false
+
     @usableFromInline
     init(
         path: ActorPath,
@@ -35,9 +51,11 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         parent: CellBase?,
         restart: RestartType,
         shutdown: ShutdownPolicy,
-        mailbox: MailboxConfiguration
+        mailbox: MailboxConfiguration,
+        immediateTurn: ImmediateTurn<Message>? = nil
     ) {
         self.mailbox = mailbox
+        self.immediateTurn = immediateTurn
         self.user = UserQueue(capacity: mailbox.capacity, policy: mailbox.overflow)
         self.batchSize = mailbox.batchSize
         super.init(path: path, system: system, parent: parent, restart: restart, shutdown: shutdown)
@@ -49,6 +67,11 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     @inlinable
     final func trySend(_ message: Message) -> SendOutcome {
         lock.lock()
+        if let parked = takeImmediateTurnLocked() {
+            lock.unlock()
+            runImmediateTurn(message, parked: parked)
+            return .enqueued
+        }
         let offer = user.offer(message, mayWait: false)
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
@@ -61,6 +84,11 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     @inlinable
     final nonisolated(nonsending) func send(_ message: Message, waitLimit: Duration? = nil) async -> SendOutcome {
         lock.lock()
+        if let parked = takeImmediateTurnLocked() {
+            lock.unlock()
+            runImmediateTurn(message, parked: parked)
+            return .enqueued
+        }
         let offer = user.offer(message, mayWait: true)
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
@@ -69,6 +97,26 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
             return await park(message, waitLimit: waitLimit).0
         }
         return settle(offer)
+    }
+
+    /// Delivers `message` without suspending (in an immediate turn, or into the mailbox),
+    /// or hands it back if the policy is `suspend` and the lane is full: the caller then
+    /// waits for room with ``park(_:waitLimit:handBackIfClosed:)``, as ``send(_:waitLimit:)``
+    /// does. An ask uses this so that a request answered at once never awaits.
+    @inlinable
+    final func offerWithoutWaiting(_ message: consuming Message) -> ImmediateDelivery<Message> {
+        lock.lock()
+        if let parked = takeImmediateTurnLocked() {
+            lock.unlock()
+            runImmediateTurn(message, parked: parked)
+            return .settled(.enqueued)
+        }
+        let offer = user.offer(message, mayWait: true)
+        let wake = takeConsumerIfEnqueued(offer)
+        lock.unlock()
+        wake?.resume()
+        if case .mustWait(let message) = offer { return .mustWait(message) }
+        return .settled(settle(offer))
     }
 
     /// Like ``send(_:)``, but if the lane is closed the message is handed back instead of
@@ -80,6 +128,11 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         if user.isClosed {
             lock.unlock()
             return (.stopped, message)
+        }
+        if let parked = takeImmediateTurnLocked() {
+            lock.unlock()
+            runImmediateTurn(message, parked: parked)
+            return (.enqueued, nil)
         }
         let offer = user.offer(message, mayWait: true)
         let wake = takeConsumerIfEnqueued(offer)
@@ -99,11 +152,70 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
             lock.unlock()
             return (.stopped, message)
         }
+        if let parked = takeImmediateTurnLocked() {
+            lock.unlock()
+            runImmediateTurn(message, parked: parked)
+            return (.enqueued, nil)
+        }
         let offer = user.offer(message, mayWait: false)
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
         wake?.resume()
         return (settle(offer), nil)
+    }
+
+    /// Under `lock`: takes the actor's turn for an immediate turn if it is idle (its task
+    /// parked waiting for a message, nothing queued on either lane) and this thread may
+    /// nest one more turn; returns the parked consumer, which the turn hands back or wakes.
+    /// While the turn is held `consumer` is nil, so senders only enqueue and nobody else
+    /// wakes the task or takes a turn.
+    @inlinable
+    final func takeImmediateTurnLocked() -> UnsafeContinuation<Void, Never>? {
+        guard immediateTurn != nil, consumerWantsUser, let parked = consumer, user.isEmpty, !user.isClosed,
+              systemQueue.isEmpty, !immediateTurnsPaused,
+              !immediateTurnsDeclined,
+              ImmediateTurns.mayEnter(limit: system.configuration.immediateTurnDepth) else { return nil }
+        consumer = nil
+        return parked
+    }
+
+    /// Runs `message` on this thread holding the actor's turn (taken by
+    /// ``takeImmediateTurnLocked()``), then gives the turn back: to the parked task if
+    /// something needs it (messages queued meanwhile, a declined message, a stop or a
+    /// failure), else by parking it again without a wake-up.
+    @inlinable
+    final func runImmediateTurn(_ message: Message, parked: UnsafeContinuation<Void, Never>) {
+        let outer = ImmediateTurns.enter()
+        let outcome = immediateTurn.unsafelyUnwrapped(self, message)
+        ImmediateTurns.leave(restoring: outer)
+        lock.lock()
+        let wake: Bool
+        switch outcome {
+        case .handled:
+            user.countHandledAtOnce()
+            processed &+= 1
+            wake = !user.isEmpty || !systemQueue.isEmpty
+        case .declined:
+            user.putBackFirst(message)
+            wake = true
+        case .needsLoop:
+            user.countHandledAtOnce()
+            processed &+= 1
+            turnNeedsLoop = true
+            wake = true
+        }
+        if !wake { consumer = parked }
+        lock.unlock()
+        if wake { parked.resume() }
+    }
+
+    /// Called by the default ``Behavior/receiveImmediately(_:context:)``.
+    @inlinable
+    final func declineImmediateTurns() {
+        guard !immediateTurnsDeclined else { return }
+        lock.lock()
+        immediateTurnsDeclined = true
+        lock.unlock()
     }
 
     /// Under `lock`: the parked consumer to wake if `offer` put a message in the lane.
@@ -219,7 +331,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     }
 
     /// Waits until there is work: system messages (always) or user messages (if
-    /// `acceptUser`). System messages come first and all at once; user messages come at most
+    /// `acceptUser`), or an immediate turn that ended needing the loop (it returns with
+    /// neither). System messages come first and all at once; user messages come at most
     /// `batchSize` at a time. Senders waiting for room are admitted as room is made.
     @inlinable
     final nonisolated(nonsending) func nextWork(
@@ -233,6 +346,11 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
             if report.handled > 0 {
                 publishLocked(report)
                 report = BatchReport()
+            }
+            if turnNeedsLoop {
+                turnNeedsLoop = false
+                lock.unlock()
+                return
             }
             if !systemQueue.isEmpty {
                 systemQueue.drain { systemBatch.append($0) }

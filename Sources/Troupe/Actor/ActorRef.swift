@@ -57,9 +57,11 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
         timeout: Duration? = nil,
         _ makeRequest: (ReplyTo<Reply>) -> Message
     ) async throws(AskError) -> Reply {
-        try await performAsk(target: cell, timeout: timeout, makeRequest) { [cell] request, limit in
-            await cell.send(request, waitLimit: limit)
-        }
+        try await performAsk(
+            target: cell, timeout: timeout, makeRequest,
+            offer: { [cell] request in cell.offerWithoutWaiting(request) },
+            wait: { [cell] request, limit in await cell.park(request, waitLimit: limit).0 }
+        )
     }
 
     /// The actor's counters now.

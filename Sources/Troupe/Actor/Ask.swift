@@ -37,27 +37,42 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// The one ask routine: builds the request around a fresh ``ReplyTo``, delivers it with
-/// `deliver`, and waits for the reply, the deadline, or cancellation.
+/// The one ask routine: builds the request around a fresh ``ReplyTo``, delivers it, and
+/// waits for the reply, the deadline, or cancellation.
 ///
 /// `target` names the actor in errors and tells a dropped reply channel whether the actor
-/// had stopped. `deliver` is `ActorCell.send` for a ref, and a lookup-and-redirect loop for
-/// keyed actors; it gets the ask's timeout as the limit of any wait for room, so the
-/// deadline covers the whole ask.
+/// had stopped. Delivery comes in two steps so that the common case never suspends:
+/// `offer` delivers without waiting (for a ref: an immediate turn if the actor is idle,
+/// else a place in its mailbox) or hands the request back when it must wait for room;
+/// `wait` then delivers it waiting, with the ask's timeout as the limit of that wait, so
+/// the deadline covers the whole ask. An ask answered during `offer` (in an immediate
+/// turn) returns without an `await` that suspends or hops, and without a deadline entry.
+///
+/// The deadline is registered when the ask first has to wait (for room or for the
+/// reply), so it counts from then; what came before never suspended.
 @inlinable
 nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     target: CellBase,
     timeout: Duration?,
     _ makeRequest: (ReplyTo<Reply>) -> Message,
-    deliver: (Message, Duration) async -> SendOutcome
+    offer: (consuming Message) -> ImmediateDelivery<Message>,
+    wait: nonisolated(nonsending) (Message, Duration) async -> SendOutcome
 ) async throws(AskError) -> Reply {
     let system = target.system
     let timeout = timeout ?? system.configuration.askTimeout
     let pending = PendingReply<Reply>(timeout: timeout)
-    system.deadlines.add(pending, timeout: timeout)
-    let outcome = await deliver(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))), timeout)
+    var hasDeadline = false
+    let outcome: SendOutcome
+    switch offer(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target)))) {
+    case .settled(let settled):
+        outcome = settled
+    case .mustWait(let request):
+        system.deadlines.add(pending, timeout: timeout)
+        hasDeadline = true
+        outcome = await wait(request, timeout)
+    }
     guard outcome == .enqueued else {
-        system.deadlines.remove(pending)
+        if hasDeadline { system.deadlines.remove(pending) }
         switch outcome {
         case .full: throw .mailboxFull(target.path)
         case .dropped: throw .dropped(target.path)
@@ -66,9 +81,23 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
         case .stopped, .enqueued: throw .stopped(target.path)
         }
     }
+    if let answered = pending.resultIfFinished {
+        if hasDeadline { system.deadlines.remove(pending) }
+        return try answered.get()
+    }
+    if !hasDeadline { system.deadlines.add(pending, timeout: timeout) }
     let result = await awaitCancellably(pending) { await pending.wait() }
     system.deadlines.remove(pending)
     return try result.get()
+}
+
+/// What an attempt to deliver without waiting did.
+@usableFromInline
+enum ImmediateDelivery<Message> {
+    /// Delivered (in an immediate turn or into the mailbox), or refused: the outcome.
+    case settled(SendOutcome)
+    /// The mailbox is full and its policy says wait: the message, to deliver waiting.
+    case mustWait(Message)
 }
 
 /// The object every copy of a ``ReplyTo`` shares. When the last copy goes away without a
@@ -94,27 +123,13 @@ final class ReplyChannel<Value: Sendable>: Sendable {
 }
 
 /// The asker's side of one request: its continuation, the outcome, its deadline (it is a
-/// node of the system's deadline lanes) and its cancellation hook.
-///
-/// Exactly one of reply, failure, deadline, cancellation or abandonment wins. Two atomics,
-/// no lock:
-/// - `claimed` elects the one finisher (compare-exchange false → true); only it writes
-///   `result`.
-/// - `phase` orders the hand-over: `pending` → `waiting` (the asker stored its
-///   continuation, then published it) or `pending` → `finished` (the finisher stored the
-///   result, then published it). Whoever comes second reads what the other published:
-///   the asker resumes itself with the result, or the finisher resumes the asker.
+/// node of the system's deadline lanes) and its cancellation hook. Who finishes it and
+/// when is ordered by its non-generic base, ``ReplyHandOver``.
 @usableFromInline
-// Unchecked Sendable: `result` is written once by the elected finisher before `phase` is
-// published with release ordering and read only after an acquiring read of `phase`;
-// `continuation` likewise in the other direction. `timeout` is immutable.
-final class PendingReply<Value: Sendable>: WaitNode, @unchecked Sendable {
-    @usableFromInline static var pending: Int { 0 }
-    @usableFromInline static var waiting: Int { 1 }
-    @usableFromInline static var finished: Int { 2 }
-
-    private let claimed = Atomic<Bool>(false)
-    private let phase = Atomic<Int>(0)
+// Unchecked Sendable: `result` is written once by the elected finisher before the phase is
+// published with release ordering and read only after an acquiring read of the phase;
+// `continuation` likewise in the other direction (see ReplyHandOver). `timeout` is immutable.
+final class PendingReply<Value: Sendable>: ReplyHandOver, @unchecked Sendable {
     @usableFromInline @exclusivity(unchecked) var result: Result<Value, AskError>?
     @usableFromInline @exclusivity(unchecked) var continuation: UnsafeContinuation<Result<Value, AskError>, Never>?
     @usableFromInline let timeout: Duration
@@ -125,26 +140,10 @@ final class PendingReply<Value: Sendable>: WaitNode, @unchecked Sendable {
         super.init()
     }
 
-    /// True once an outcome is recorded (the reply channel's release checks it first).
-    @usableFromInline
-    var isFinished: Bool { claimed.load(ordering: .acquiring) }
-
-    /// Wins the right to record the outcome; false if someone else already did.
-    @usableFromInline
-    func claim() -> Bool {
-        claimed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
-    }
-
-    /// Publishes that the result is stored; returns the previous phase.
-    @usableFromInline
-    func publishFinished() -> Int {
-        phase.exchange(Self.finished, ordering: .acquiringAndReleasing)
-    }
-
-    /// Publishes that the continuation is stored; false if the result came first.
-    @usableFromInline
-    func publishWaiting() -> Bool {
-        phase.compareExchange(expected: Self.pending, desired: Self.waiting, ordering: .acquiringAndReleasing).exchanged
+    /// The outcome if it is recorded and published (the finisher is done with it).
+    @inlinable
+    var resultIfFinished: Result<Value, AskError>? {
+        isPublishedFinished ? result : nil
     }
 
     /// Records the outcome and resumes the asker if it is waiting. First call wins.
@@ -152,7 +151,7 @@ final class PendingReply<Value: Sendable>: WaitNode, @unchecked Sendable {
     func finish(_ outcome: Result<Value, AskError>) {
         guard claim() else { return }
         result = outcome
-        if publishFinished() == Self.waiting {
+        if publishFinished() == ReplyHandOver.waiting {
             continuation.unsafelyUnwrapped.resume(returning: outcome)
         }
     }

@@ -26,6 +26,25 @@ public protocol Behavior<Message>: SendableMetatype {
     /// Handles one message.
     nonisolated(nonsending) mutating func receive(_ message: Message, context: ActorContext<Message>) async throws
 
+    /// Handles `message` at once, without suspending, if it can; returns false to have
+    /// ``receive(_:context:)`` handle it instead. Every message is offered here first.
+    ///
+    /// Why: a message to an idle actor normally wakes the actor's task, and that wake-up is
+    /// most of what a hop costs. When the actor is idle (nothing queued, its task parked),
+    /// the runtime instead runs this method on the sender's thread, holding the actor's
+    /// turn: one message at a time and mailbox order are kept, and an ask whose handler
+    /// replies here completes without either side suspending. A handler that needs to
+    /// await (storage, another actor's reply) returns false and gets the message in
+    /// ``receive(_:context:)`` on the actor's own task, as always.
+    ///
+    /// It must not block, and should be short: it runs on whichever thread sent the message
+    /// (an executor worker, a task of the embedding program, the server's event loop).
+    /// Throwing is a failure, as from ``receive(_:context:)``.
+    ///
+    /// Default: returns false (every message goes to ``receive(_:context:)``), and the
+    /// runtime stops offering this actor's messages to other threads.
+    mutating func receiveImmediately(_ message: Message, context: ActorContext<Message>) throws -> Bool
+
     /// Handles a lifecycle signal, such as the termination of a watched actor.
     nonisolated(nonsending) mutating func receiveSignal(_ signal: Signal, context: ActorContext<Message>) async throws
 
@@ -35,6 +54,14 @@ public protocol Behavior<Message>: SendableMetatype {
 }
 
 extension Behavior {
+    /// Default: declines every message, and marks the actor as one whose messages are never
+    /// worth running on the sender's thread.
+    @inlinable
+    public mutating func receiveImmediately(_ message: Message, context: ActorContext<Message>) throws -> Bool {
+        context.cell.declineImmediateTurns()
+        return false
+    }
+
     /// Default: does nothing.
     public nonisolated(nonsending) mutating func started(context: ActorContext<Message>) async throws {}
     /// Default: ignores the signal.

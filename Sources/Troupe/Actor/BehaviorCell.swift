@@ -26,6 +26,17 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     @usableFromInline let external: (any ExternalChildren)?
     @usableFromInline let body: Body
 
+    /// The running incarnation's state. Owned by whoever holds the actor's turn: the
+    /// incarnation's task, or a sender running an immediate turn while that task is parked
+    /// (see ``ImmediateTurns``); the cell's lock orders the hand-overs. Nil between
+    /// incarnations. `@exclusivity(unchecked)`: the turn already makes access exclusive.
+    @usableFromInline @exclusivity(unchecked) var behavior: B?
+    /// The running incarnation's context, for immediate turns; owned like `behavior`.
+    @usableFromInline @exclusivity(unchecked) var turnContext: ActorContext<B.Message>?
+    /// What an immediate turn's handler threw; the loop ends the incarnation with it when
+    /// the turn wakes it. Owned like `behavior`.
+    @usableFromInline @exclusivity(unchecked) var turnFailure: (any Error)?
+
     /// Handling latency is sampled on one batch in this many.
     @usableFromInline static var latencySampleInterval: Int { 8 }
 
@@ -49,7 +60,13 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         self.body = { cell, number, started in
             await cell.runIncarnation(number, started: started)
         }
-        super.init(path: path, system: system, parent: parent, restart: restart, shutdown: shutdown, mailbox: mailbox)
+        super.init(
+            path: path, system: system, parent: parent, restart: restart, shutdown: shutdown, mailbox: mailbox,
+            immediateTurn: { cell, message in
+                // Only a BehaviorCell<B> installs this closure, on itself.
+                unsafeDowncast(cell, to: BehaviorCell<B>.self).runTurn(message)
+            }
+        )
     }
 
     @usableFromInline
@@ -70,6 +87,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         let number = incarnation
         incarnationEnded = nil
         lastEnd = nil
+        immediateTurnsPaused = false
         if number > 1 {
             // Every incarnation after the first is a restart, whoever decided it (the
             // child's supervisor, or a restart of the supervisor itself).
@@ -90,7 +108,6 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     @inlinable
     nonisolated(nonsending) func runIncarnation(_ number: Int, started: Completion<Void>?) async {
         let context = ActorContext<B.Message>(cell: self, incarnation: number)
-        var behavior: B?
         var reason: ExitReason
         do {
             var fresh = try factory()
@@ -101,19 +118,20 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         } catch {
             reason = .startFailed(error)
         }
-        if var running = behavior {
+        if behavior != nil {
             markRunning()
             system.lifecycle.emit(LifecycleEvent(path: path, kind: .started, incarnation: number, reason: nil))
             started?.succeed(())
-            reason = await loop(&running, context)
-            behavior = running
+            turnContext = context
+            reason = await loop(context)
+            turnContext = nil
         }
         // A failure while the task is cancelled is the cancellation (after a shutdown timeout)
         // surfacing as CancellationError from whatever the handler awaited.
         if Task.isCancelled && reason.isFailure { reason = .cancelled }
         await supervisionStorage?.stopAll()
         await context.releaseResources()
-        if var stopping = behavior {
+        if var stopping = behavior.take() {
             await stopping.stopping(context: context)
         }
         finish(number, reason: reason)
@@ -122,7 +140,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
 
     /// The message loop of one incarnation; returns why it ended.
     @inlinable
-    nonisolated(nonsending) func loop(_ behavior: inout B, _ context: ActorContext<B.Message>) async -> ExitReason {
+    nonisolated(nonsending) func loop(_ context: ActorContext<B.Message>) async -> ExitReason {
         var batch = leftovers
         leftovers = []
         var index = 0
@@ -155,7 +173,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                         }
                     }
                     do {
-                        try await behavior.receive(message, context: context)
+                        try await handleMessage(message, context)
                     } catch {
                         report.handled += 1
                         keepLeftovers(batch, from: index)
@@ -196,10 +214,14 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                 takeSystemMessages(into: &systemBatch)
             } else {
                 await nextWork(acceptUser: true, batch: &batch, system: &systemBatch, report: &report)
+                if let failure = turnFailure.take() {
+                    publishReport(report)
+                    return .failed(failure)
+                }
             }
 
             for position in systemBatch.indices {
-                if let exit = await handle(systemBatch[position], &behavior, context, &faultCountdown) {
+                if let exit = await handle(systemBatch[position], context, &faultCountdown) {
                     requeueCommands(systemBatch[(position + 1)...])
                     systemBatch.removeAll()
                     keepLeftovers(batch, from: index)
@@ -216,7 +238,6 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     @inlinable @inline(never)
     nonisolated(nonsending) func handle(
         _ message: SystemMessage,
-        _ behavior: inout B,
         _ context: ActorContext<B.Message>,
         _ faultCountdown: inout Int
     ) async -> ExitReason? {
@@ -239,7 +260,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         case .watched(let watchedPath, let reason, let incarnation):
             guard incarnation == context.incarnation else { return nil }
             do {
-                try await behavior.receiveSignal(.terminated(watchedPath, reason), context: context)
+                try await behavior!.receiveSignal(.terminated(watchedPath, reason), context: context)
                 return nil
             } catch {
                 return .failed(error)
@@ -248,15 +269,17 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             // A supervisor takes no messages: it fails at once.
             if B.Message.self == Never.self { return .failed(InjectedFault(path: path)) }
             faultCountdown = max(1, nth)
+            // The countdown lives here: every message must come through the loop to count.
+            lock.withLock { immediateTurnsPaused = true }
             return nil
         case .timerFired(let key, let generation, let incarnation):
             guard incarnation == context.incarnation,
                   let timerMessage = context.timerFired(key: key, generation: generation) else { return nil }
-            return await deliver(timerMessage, &behavior, context, &faultCountdown)
+            return await deliver(timerMessage, context, &faultCountdown)
         case .deliver(let value, let incarnation):
             guard incarnation == nil || incarnation == context.incarnation,
                   let delivered = value as? B.Message else { return nil }
-            return await deliver(delivered, &behavior, context, &faultCountdown)
+            return await deliver(delivered, context, &faultCountdown)
         case .command(let command):
             await supervision.run(command, owner: self)
             return nil
@@ -267,7 +290,6 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     @inlinable @inline(never)
     nonisolated(nonsending) func deliver(
         _ message: B.Message,
-        _ behavior: inout B,
         _ context: ActorContext<B.Message>,
         _ faultCountdown: inout Int
     ) async -> ExitReason? {
@@ -279,11 +301,35 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         report.handled = 1
         defer { publishReport(report) }
         do {
-            try await behavior.receive(message, context: context)
+            try await handleMessage(message, context)
             return nil
         } catch {
             return .failed(error)
         }
+    }
+
+    /// Offers `message` to the behavior's immediate handler, then to `receive` if declined.
+    @inlinable
+    nonisolated(nonsending) func handleMessage(_ message: B.Message, _ context: ActorContext<B.Message>) async throws {
+        if immediateTurnsDeclined {
+            try await behavior!.receive(message, context: context)
+        } else if try !behavior!.receiveImmediately(message, context: context) {
+            try await behavior!.receive(message, context: context)
+        }
+    }
+
+    /// Runs one message in an immediate turn (the caller holds the actor's turn, so the
+    /// incarnation's task is parked in `nextWork` and `behavior` and `turnContext` are set).
+    @inlinable
+    func runTurn(_ message: B.Message) -> ImmediateTurnOutcome {
+        let context = turnContext.unsafelyUnwrapped
+        do {
+            guard try behavior!.receiveImmediately(message, context: context) else { return .declined }
+        } catch {
+            turnFailure = error
+            return .needsLoop
+        }
+        return context.stopMode == nil ? .handled : .needsLoop
     }
 
     @inlinable

@@ -51,7 +51,7 @@ final class IncarnationScope: @unchecked Sendable {
 @inlinable
 nonisolated(nonsending) func awaitCancellably<Value>(
     _ node: WaitNode,
-    _ wait: () async -> Value
+    _ wait: nonisolated(nonsending) () async -> Value
 ) async -> Value {
     if let cell = IncarnationScope.current?.cellForCurrentTask {
         cell.registerWait(node)

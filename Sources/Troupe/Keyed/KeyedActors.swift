@@ -149,9 +149,10 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             guard let owner = registry.ownerCell else { throw .stopped(.root) }
             target = owner
         }
-        return try await performAsk(target: target, timeout: timeout, makeRequest) { request, limit in
-            await deliver(request, to: key, within: limit)
-        }
+        return try await performAsk(
+            target: target, timeout: timeout, makeRequest, offer: { .mustWait($0) },
+            wait: { request, limit in await deliver(request, to: key, within: limit) }
+        )
     }
 
     /// Asks the actor for `key` only if it exists now; nil, at once, if there is none (none
@@ -166,11 +167,14 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
     ) async throws(AskError) -> Reply? {
         guard let cell = registry.existing(key) else { return nil }
         do {
-            return try await performAsk(target: cell, timeout: timeout, makeRequest) { request, limit in
-                // Retired meanwhile: its successor (if any) starts fresh, so nothing is owed.
-                let (outcome, bounced) = await cell.sendUnlessClosed(request, waitLimit: limit)
-                return bounced == nil ? outcome : .stopped
-            }
+            return try await performAsk(
+                target: cell, timeout: timeout, makeRequest, offer: { .mustWait($0) },
+                wait: { request, limit in
+                    // Retired meanwhile: its successor (if any) starts fresh, so nothing is owed.
+                    let (outcome, bounced) = await cell.sendUnlessClosed(request, waitLimit: limit)
+                    return bounced == nil ? outcome : .stopped
+                }
+            )
         } catch {
             if case .stopped = error { return nil }
             throw error

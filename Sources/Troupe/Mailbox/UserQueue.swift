@@ -5,7 +5,7 @@
 /// the cell's lock: resume a continuation, record a dead letter, wake the consumer.
 ///
 /// # Invariants
-/// - `ring.count <= capacity`.
+/// - `ring.count <= capacity`, except briefly one over after ``putBackFirst(_:)``.
 /// - Waiting senders exist only while the ring is full: whenever the consumer takes
 ///   messages, waiters are admitted, oldest first, into the freed slots. So a new message
 ///   never overtakes a waiting one, and each sender's messages stay in the order it sent.
@@ -169,6 +169,23 @@ struct UserQueue<Message: Sendable>: ~Copyable {
     @usableFromInline
     mutating func reopen() {
         isClosed = false
+    }
+
+    /// Puts back, ahead of everything, a message an immediate turn took from an empty lane
+    /// and its behavior declined (the loop handles it next). It was admitted when the lane
+    /// was empty, so it may take the lane one over its capacity, briefly.
+    @usableFromInline
+    mutating func putBackFirst(_ message: Message) {
+        ring.prepend(message)
+        enqueuedTotal &+= 1
+        if ring.count > highWaterMark { highWaterMark = ring.count }
+    }
+
+    /// Counts a message handled in an immediate turn (it never entered the ring).
+    @inlinable
+    mutating func countHandledAtOnce() {
+        enqueuedTotal &+= 1
+        if highWaterMark == 0 { highWaterMark = 1 }
     }
 
     @inlinable

@@ -35,6 +35,15 @@ package struct RingBuffer<Element>: ~Copyable {
         count &+= 1
     }
 
+    /// Inserts `element` before the first one.
+    @inlinable
+    package mutating func prepend(_ element: consuming Element) {
+        if count == allocated { grow() }
+        head = (head &- 1) & (allocated &- 1)
+        (storage.unsafelyUnwrapped + head).initialize(to: element)
+        count &+= 1
+    }
+
     @inlinable
     package mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }

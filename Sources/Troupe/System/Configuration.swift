@@ -34,8 +34,19 @@ extension ActorSystem {
         public let logLevel: LogLevel
         /// Where log lines go. Default: standard error.
         public let logger: @Sendable (LogLevel, String) -> Void
+        /// How many immediate turns may nest on one thread: a sender runs an idle actor's
+        /// ``Behavior/receiveImmediately(_:context:)`` itself, and that handler's own sends
+        /// may do the same, this deep; past it messages are queued and the actor's task
+        /// woken. 0 turns immediate turns off (every message wakes the actor's task).
+        /// Default: 4; at most ``maximumImmediateTurnDepth`` (each level is a handler's
+        /// frame on the sender's stack).
+        public let immediateTurnDepth: Int
 
-        /// - Throws: ``ConfigurationError`` if `threads` is below 1 or `askTimeout` is not positive.
+        /// The largest ``immediateTurnDepth`` accepted.
+        public static let maximumImmediateTurnDepth = 64
+
+        /// - Throws: ``ConfigurationError`` if `threads` is below 1, `askTimeout` is not
+        ///   positive or `immediateTurnDepth` is outside `0...maximumImmediateTurnDepth`.
         public init(
             threads: Int = Configuration.defaultThreads,
             clock: (any ActorClock)? = nil,
@@ -43,9 +54,16 @@ extension ActorSystem {
             rootSupervisor: SupervisorSpec? = nil,
             randomSeed: UInt64? = nil,
             logLevel: LogLevel = .warning,
-            logger: @escaping @Sendable (LogLevel, String) -> Void = Configuration.standardError
+            logger: @escaping @Sendable (LogLevel, String) -> Void = Configuration.standardError,
+            immediateTurnDepth: Int = 4
         ) throws(ConfigurationError) {
             try ConfigurationError.requirePositive(threads, "threads")
+            guard (0...Configuration.maximumImmediateTurnDepth).contains(immediateTurnDepth) else {
+                throw .outOfRange(
+                    setting: "immediate turn depth", value: Double(immediateTurnDepth),
+                    range: 0...Double(Configuration.maximumImmediateTurnDepth)
+                )
+            }
             try ConfigurationError.requirePositive(askTimeout, "ask timeout")
             self.threads = threads
             self.clock = clock ?? SystemClock()
@@ -54,6 +72,7 @@ extension ActorSystem {
             self.randomSeed = randomSeed ?? UInt64.random(in: .min ... .max)
             self.logLevel = logLevel
             self.logger = logger
+            self.immediateTurnDepth = immediateTurnDepth
         }
 
         /// The defaults (cannot fail).

@@ -345,7 +345,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         lock.withLock {
             ActorMetrics(
                 path: path,
-                state: currentStateLocked,
+                state: lifecycle.state,
                 mailboxDepth: user.depth,
                 suspendedSenders: user.waitingSenders,
                 mailboxCapacity: user.capacity,
@@ -353,7 +353,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
                 enqueued: user.enqueuedTotal,
                 processed: processed,
                 dropped: user.droppedTotal,
-                restarts: restartCount,
+                restarts: lifecycle.restartCount,
                 handlingLatency: latency
             )
         }

@@ -48,21 +48,18 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline @exclusivity(unchecked) var systemQueue = RingBuffer<SystemMessage>()
     @usableFromInline @exclusivity(unchecked) var consumer: UnsafeContinuation<Void, Never>?
     @usableFromInline @exclusivity(unchecked) var consumerWantsUser = false
-    @usableFromInline @exclusivity(unchecked) var state = ActorState.starting {
-        didSet { isEnding.store(state == .stopping || state == .terminated, ordering: .relaxed) }
+    /// The state, incarnation number and ends; every change is one of its events (see
+    /// ``CellLifecycle``), made under `lock`. `isEnding` mirrors it for lock-free readers.
+    @exclusivity(unchecked) var lifecycle = CellLifecycle() {
+        didSet { isEnding.store(lifecycle.isEnding, ordering: .relaxed) }
     }
-    var restartCount = 0
-    var incarnation = 0
+    /// The running incarnation's task, for cancelling it: set by ``launchIncarnation(started:)``,
+    /// dropped when the lifecycle says that task ended (`lifecycle.hasRunningTask`).
     var task: Task<Void, Never>?
     /// Completed with the exit reason when the current incarnation's task has finished.
-    /// Made on demand (most incarnations end without anyone waiting for them); `lastEnd`
-    /// answers a wait that starts after the end.
+    /// Made on demand (most incarnations end without anyone waiting for them); the
+    /// lifecycle's `lastEnd` answers a wait that starts after the end. Reset by each launch.
     var incarnationEnded: Completion<ExitReason>?
-    var lastEnd: (incarnation: Int, reason: ExitReason)?
-    var terminationReason: ExitReason?
-    /// Set when the supervisor gave up waiting for the running incarnation (see
-    /// ``abandonRunningIncarnation(after:)``); never cleared: this cell never runs again.
-    private var abandoned = false
     var watchers: [ObjectIdentifier: Watcher] = [:]
     /// Live children by identity, with their start sequence (for ordering) and by name (for
     /// lookups): O(1) to add and remove, however many children a keyed supervisor has.
@@ -183,7 +180,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline
     func enqueueSystem(_ message: SystemMessage) {
         let (accepted, wake): (Bool, UnsafeContinuation<Void, Never>?) = lock.withLock {
-            if state == .terminated { return (false, nil) }
+            if lifecycle.state == .terminated { return (false, nil) }
             systemQueue.append(message)
             systemPending.store(true, ordering: .releasing)
             let waiting = consumer
@@ -209,7 +206,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         }
         guard !commands.isEmpty else { return }
         let accepted: Bool = lock.withLock {
-            guard state != .terminated else { return false }
+            guard lifecycle.state != .terminated else { return false }
             var later: [SystemMessage] = []
             systemQueue.drain { later.append($0) }
             for message in commands + later { systemQueue.append(message) }
@@ -228,23 +225,8 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
 
     @usableFromInline
     var currentState: ActorState {
-        lock.withLock { state }
+        lock.withLock { lifecycle.state }
     }
-
-    @usableFromInline
-    func setState(_ newState: ActorState) {
-        lock.withLock { state = newState }
-    }
-
-    /// Sets the state while the caller holds `lock`.
-    @usableFromInline
-    func setStateLocked(_ newState: ActorState) {
-        state = newState
-    }
-
-    /// The state while the caller holds `lock`.
-    @usableFromInline
-    var currentStateLocked: ActorState { state }
 
     // MARK: Children (mutated only by this cell's incarnation task; read by anyone)
 
@@ -292,14 +274,14 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// The number of the latest incarnation (0 before the first).
     @usableFromInline
     var currentIncarnation: Int {
-        lock.withLock { incarnation }
+        lock.withLock { lifecycle.incarnation }
     }
 
     /// Completed when the running incarnation's task has finished; nil when no incarnation
     /// runs (never launched, or already ended).
     var runningIncarnationEnded: Completion<ExitReason>? {
         lock.withLock {
-            guard task != nil else { return nil }
+            guard lifecycle.hasRunningTask else { return nil }
             if let existing = incarnationEnded { return existing }
             let made = Completion<ExitReason>()
             incarnationEnded = made
@@ -313,19 +295,17 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         lock.withLock {
             if let existing = incarnationEnded { return existing }
             let made = Completion<ExitReason>()
-            if let lastEnd, lastEnd.incarnation == incarnation { made.succeed(lastEnd.reason) }
+            if let lastEnd = lifecycle.lastEnd, lastEnd.incarnation == lifecycle.incarnation { made.succeed(lastEnd.reason) }
             incarnationEnded = made
             return made
         }
     }
 
-    /// Marks the actor as waiting for a restart its supervisor decided (the restart is
-    /// counted when the new incarnation is launched).
+    /// Marks the actor as waiting for a restart its supervisor decided, or stopped it for
+    /// (the restart is counted when the new incarnation is launched).
     @usableFromInline
     func noteRestart() {
-        lock.withLock {
-            if state != .terminated { state = .restarting }
-        }
+        lock.withLock { lifecycle.restartNoted() }
     }
 
     /// Cancels the current incarnation's task and, recursively, every descendant's.
@@ -360,11 +340,8 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// True once an incarnation of this cell was abandoned: the cell never runs again (a
     /// supervisor that starts the child again makes a new cell from its spec).
     var isAbandoned: Bool {
-        lock.withLock { abandoned }
+        lock.withLock { lifecycle.isAbandoned }
     }
-
-    /// ``isAbandoned`` while the caller holds `lock`.
-    var isAbandonedLocked: Bool { abandoned }
 
     /// Gives up on the running incarnation, which ignored its stop and then its
     /// cancellation, `waited` each. Swift cannot end a task from outside, so the task runs
@@ -402,13 +379,11 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// many were running (0: this one had ended, and nothing was done).
     private func abandonSubtree() -> Int {
         let marked: (number: Int, ended: Completion<ExitReason>)? = lock.withLock {
-            guard task != nil, !abandoned else { return nil }
-            abandoned = true
+            guard let number = lifecycle.abandon() else { return nil }
             let ended = incarnationEnded ?? Completion<ExitReason>()
             incarnationEnded = ended
-            lastEnd = (incarnation, .cancelled)
             system.incarnationAbandoned()
-            return (incarnation, ended)
+            return (number, ended)
         }
         guard let marked else { return 0 }
         system.lifecycle.emit(LifecycleEvent(path: path, kind: .ended, incarnation: marked.number, reason: .cancelled))
@@ -476,9 +451,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         // channel, whose release fails its ask.
         var discarded: [SystemMessage] = []
         let watchers: [Watcher]? = lock.withLock {
-            guard state != .terminated else { return nil }
-            state = .terminated
-            terminationReason = reason
+            guard lifecycle.terminate(reason) else { return nil }
             systemQueue.drain { discarded.append($0) }
             systemPending.store(false, ordering: .relaxed)
             let current = Array(self.watchers.values)
@@ -503,7 +476,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// Registers `watcher`; if this actor already terminated, notifies it at once.
     func addWatcher(_ watcher: Watcher) {
         let alreadyTerminated: ExitReason? = lock.withLock {
-            if state == .terminated { return terminationReason ?? .stopped }
+            if let reason = lifecycle.terminationReason { return reason }
             watchers[watcher.id] = watcher
             return nil
         }
@@ -518,10 +491,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// strategy (for example a static child of a supervisor that was itself restarted).
     func reviveIfTerminated() {
         lock.withLock {
-            guard state == .terminated else { return }
-            state = .restarting
-            terminationReason = nil
-            reopenUserLaneLocked()
+            if lifecycle.revive() { reopenUserLaneLocked() }
         }
     }
 }

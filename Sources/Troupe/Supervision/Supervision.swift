@@ -401,8 +401,8 @@ final class Supervision: @unchecked Sendable {
         slot.incarnation = nil
         if mode != .forRestart {
             cell.terminate(.stopped)
-        } else if cell.currentState != .terminated {
-            cell.setState(.restarting)
+        } else {
+            cell.noteRestart()
         }
     }
 

@@ -23,6 +23,7 @@
 /// | `stopTaken(forRestart: true)` | restarting | restarting | restarting | — (b) | — (a) |
 /// | `incarnationFinished` (failure) | restarting | restarting | restarting | restarting | — (a) |
 /// | `incarnationFinished` (not a failure) | stopping | stopping | stopping | stopping | — (a) |
+/// | `incarnationFinished` when no task runs | trap | trap | trap | trap | trap |
 /// | `restartNoted` | restarting | restarting | restarting | restarting | — (a) |
 /// | `terminate` | terminated | terminated | terminated | terminated | — (c) |
 /// | `revive` | — (d) | — (d) | — (d) | — (d) | restarting |
@@ -130,6 +131,7 @@ struct CellLifecycle {
     /// Incarnation `number`'s task has finished with `reason`. The cell drops its task
     /// handle if ``hasRunningTask`` became false.
     mutating func incarnationFinished(_ number: Int, reason: ExitReason) -> Finish {
+        assert(hasRunningTask && number == incarnation, "only the running incarnation's task ends it")
         // Incarnations never overlap, so this is the current one; checked anyway so a late
         // end can never mark a successor's task as ended.
         if number == incarnation { hasRunningTask = false }

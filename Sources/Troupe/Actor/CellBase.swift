@@ -102,15 +102,43 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         self.shutdown = shutdown
     }
 
-    // MARK: Children's supervision (owned by the current incarnation's task)
+    // MARK: Fields owned by an incarnation's task
+
+    /// Debug builds: asserts that the calling task owns this cell's incarnation-owned fields
+    /// (``supervisionStorage``, its children's ``slotInParent``, ``ActorCell``'s `leftovers`):
+    /// it is this cell's running incarnation's task (``IncarnationScope``). With
+    /// `orBetweenIncarnations`, any caller also passes while no incarnation of this cell runs:
+    /// the ended incarnation's writes were published by the lock it took to record its end,
+    /// and the next is launched under that lock. The one place the rule is written; the
+    /// callers are off the message path, and `assert` costs nothing in release builds.
+    /// Never call it holding `lock` (it may take it).
+    func assertOwnedByIncarnation(
+        orBetweenIncarnations: Bool = false,
+        _ field: StaticString,
+        file: StaticString = #fileID,
+        line: UInt = #line
+    ) {
+        assert(
+            {
+                if IncarnationScope.current?.cellForCurrentTask === self { return true }
+                return orBetweenIncarnations && !lock.withLock { lifecycle.hasRunningTask }
+            }(),
+            "\(path): \(field) touched off the task that owns it",
+            file: file,
+            line: line
+        )
+    }
 
     /// Created on first use, so an actor that never has children never pays for it.
-    /// `@exclusivity(unchecked)`: only this cell's incarnation task touches it.
+    /// Owned by this cell's incarnation task: each incarnation in turn (it lives on across
+    /// restarts, with the static children's slots; incarnations never overlap), the only
+    /// one that touches it. `@exclusivity(unchecked)`: that task alone touches it.
     @usableFromInline @exclusivity(unchecked) var supervisionStorage: Supervision?
 
     /// This cell's supervision of its children, made on first use.
     @usableFromInline
     var supervision: Supervision {
+        assertOwnedByIncarnation("supervision")
         if let existing = supervisionStorage { return existing }
         let made = makeSupervision()
         supervisionStorage = made
@@ -123,9 +151,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         Supervision(owner: self, policy: .forSpawnedChildren, staticChildren: [], external: nil, seed: system.nextSeed())
     }
 
-    /// This cell's entry in its parent's supervision. Owned by the parent's incarnation
-    /// task (the only one that reads or writes it), so no lookup table is needed.
-    /// `@exclusivity(unchecked)`: only that task touches it.
+    /// This cell's entry in its parent's supervision, so no lookup table is needed. Owned by
+    /// the PARENT's incarnation task (its ``Supervision`` reads and writes it, checked with
+    /// the parent's ``assertOwnedByIncarnation(orBetweenIncarnations:_:file:line:)``), not by
+    /// this cell's. `@exclusivity(unchecked)`: only that task touches it.
     @usableFromInline @exclusivity(unchecked) var slotInParent: ChildSlot?
 
     /// True if this cell starts children of its own when it starts.

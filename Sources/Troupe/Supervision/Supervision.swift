@@ -88,6 +88,7 @@ final class Supervision: @unchecked Sendable {
     }
 
     private func slot(for cell: CellBase) -> ChildSlot? {
+        owner.assertOwnedByIncarnation("a child's slotInParent")
         guard let slot = cell.slotInParent, slot.cell === cell, cell.parent === owner else { return nil }
         return slots[ObjectIdentifier(slot)] === slot ? slot : nil
     }
@@ -107,6 +108,7 @@ final class Supervision: @unchecked Sendable {
             sequence = nextSequence
         }
         let slot = ChildSlot(cell: cell, spec: spec, isStatic: staticPosition != nil, sequence: sequence)
+        owner.assertOwnedByIncarnation("a child's slotInParent")
         slots[ObjectIdentifier(slot)] = slot
         cell.slotInParent = slot
         owner.addChild(cell)

@@ -20,13 +20,14 @@ public enum ActorState: String, Sendable, Hashable {
 /// so refs, the path and queued messages survive it.
 ///
 /// # Locking
-/// One lock per cell guards the system lane, the parked consumer, the lifecycle fields
-/// and (in ``ActorCell``) the user lane. The cell's own incarnation task is the only
+/// One lock per cell guards the system lane, the parked consumer, the lifecycle (a
+/// ``CellLifecycle``, changed only through its events) and (in ``ActorCell``) the user lane. The cell's own incarnation task is the only
 /// consumer; any thread may enqueue.
 @usableFromInline
 // Unchecked Sendable: every mutable stored property is guarded by `lock`, except
-// `systemPending` (an atomic) and the properties documented as owned by the cell's
-// current incarnation task, which only that task touches.
+// `systemPending` and `isEnding` (atomics) and the properties documented as owned by an
+// incarnation's task (this cell's, or for `slotInParent` its parent's), which only that
+// task touches (checked in debug builds by `assertOwnedByIncarnation`).
 class CellBase: @unchecked Sendable, CustomStringConvertible {
 
     @usableFromInline let path: ActorPath

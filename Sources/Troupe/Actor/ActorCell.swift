@@ -8,8 +8,9 @@
 /// stay out of line.
 @usableFromInline
 // Unchecked Sendable: `user`, `processed` and `latency` are guarded by `lock`;
-// `leftovers` and `admittedScratch` are owned by the current incarnation's task
-// (incarnations of one cell never overlap: the next starts after the previous ended).
+// `leftovers` and `admittedScratch` are owned by the running incarnation's task, and
+// `leftovers` between incarnations by the parent's (see each; incarnations of one cell
+// never overlap: the next starts after the previous ended).
 class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// `@exclusivity(unchecked)` here and below: guarded by `lock` (or owned by the one
@@ -22,10 +23,16 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     @usableFromInline @exclusivity(unchecked) var processed = 0
     @usableFromInline @exclusivity(unchecked) var latency = LatencyHistogram()
 
-    // Owned by the current incarnation.
     /// Messages taken from the mailbox but not yet handled when the last incarnation ended
-    /// (it failed mid-batch); the next incarnation handles them first.
+    /// (it failed mid-batch); the next incarnation handles them first. Owned by the running
+    /// incarnation's task (it writes them as it ends, the next takes them as it starts);
+    /// between incarnations, by the parent's incarnation task, which reads them to decide
+    /// (``hasMessagesForNextIncarnation``) or dead-letters them when it terminates this
+    /// cell. Checked with ``assertOwnedByIncarnation(orBetweenIncarnations:_:file:line:)``
+    /// off the message loop.
     @usableFromInline @exclusivity(unchecked) var leftovers: [Message] = []
+    /// Senders admitted by one `nextWork`, resumed after the lock is released. Owned by the
+    /// running incarnation's task, and only inside `nextWork` (the message path: unchecked).
     @usableFromInline @exclusivity(unchecked) var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
 
     // Immediate turns (see ``ImmediateTurns``).
@@ -185,7 +192,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// failure), else by parking it again without a wake-up.
     @inlinable
     final func runImmediateTurn(_ message: Message, parked: UnsafeContinuation<Void, Never>) {
-        let outer = ImmediateTurns.enter()
+        let outer = ImmediateTurns.enter(self)
         let outcome = immediateTurn.unsafelyUnwrapped(self, message)
         ImmediateTurns.leave(restoring: outer)
         lock.lock()
@@ -433,11 +440,13 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// Whether messages wait for a next incarnation: queued, or left over from the batch
     /// of a failed one. Call between incarnations (`leftovers` belongs to the running one).
     final var hasMessagesForNextIncarnation: Bool {
-        !leftovers.isEmpty || lock.withLock { !user.isEmpty }
+        assertOwnedByIncarnation(orBetweenIncarnations: true, "leftovers")
+        return !leftovers.isEmpty || lock.withLock { !user.isEmpty }
     }
 
     /// Dead-letters the leftovers of a failed batch when the actor will not run again.
     final func discardLeftovers() {
+        assertOwnedByIncarnation(orBetweenIncarnations: true, "leftovers")
         let discarded = leftovers
         leftovers.removeAll()
         for message in discarded {
@@ -463,7 +472,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         lock.withLock {
             ActorMetrics(
                 path: path,
-                state: currentStateLocked,
+                state: lifecycle.state,
                 mailboxDepth: user.depth,
                 suspendedSenders: user.waitingSenders,
                 mailboxCapacity: user.capacity,
@@ -471,7 +480,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
                 enqueued: user.enqueuedTotal,
                 processed: processed,
                 dropped: user.droppedTotal,
-                restarts: restartCount,
+                restarts: lifecycle.restartCount,
                 handlingLatency: latency
             )
         }

@@ -82,18 +82,10 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     override func launchIncarnation(started: Completion<Void>?) -> Int {
         lock.lock()
         defer { lock.unlock() }
-        assert(!isAbandonedLocked, "\(path): an abandoned cell must never run again (its old task may still run)")
-        incarnation += 1
-        let number = incarnation
+        assert(lifecycle.canLaunch, "\(path): launched while abandoned, terminated or still running (\(lifecycle))")
+        let number = lifecycle.launch()
         incarnationEnded = nil
-        lastEnd = nil
         immediateTurnsPaused = false
-        if number > 1 {
-            // Every incarnation after the first is a restart, whoever decided it (the
-            // child's supervisor, or a restart of the supervisor itself).
-            restartCount += 1
-            setStateLocked(.restarting)
-        }
         system.incarnationStarted()
         let body = self.body
         // Created under the lock so `task` is recorded before anyone can cancel it.
@@ -366,18 +358,14 @@ extension CellBase {
     /// The incarnation started: state becomes running (unless it was terminated meanwhile).
     @usableFromInline
     func markRunning() {
-        lock.withLock {
-            if currentStateLocked != .terminated { setStateLocked(.running) }
-        }
+        lock.withLock { lifecycle.started() }
     }
 
     /// A stop was taken: the state shows it while the incarnation finishes its message and
     /// stops its children.
     @usableFromInline
     func markEnding(forRestart: Bool) {
-        lock.withLock {
-            if currentStateLocked != .terminated { setStateLocked(forRestart ? .restarting : .stopping) }
-        }
+        lock.withLock { lifecycle.stopTaken(forRestart: forRestart) }
     }
 
     /// Ends the incarnation: records its end and tells the parent (or the system, for the root).
@@ -385,19 +373,12 @@ extension CellBase {
     /// dead-letters what it had taken from the mailbox and stops being counted.
     @usableFromInline
     func finish(_ number: Int, reason: ExitReason) {
-        let (ended, wasAbandoned): (Completion<ExitReason>?, Bool) = lock.withLock {
-            // Incarnations never overlap, so this is the current one; checked anyway so a
-            // late finish can never clear a successor's task.
-            if number == incarnation { task = nil }
-            if isAbandonedLocked { return (nil, true) }
-            lastEnd = (number, reason)
-            switch currentStateLocked {
-            case .terminated: break
-            default: setStateLocked(reason.isFailure ? .restarting : .stopping)
-            }
-            return (incarnationEnded, false)
+        let (ended, outcome): (Completion<ExitReason>?, CellLifecycle.Finish) = lock.withLock {
+            let outcome = lifecycle.incarnationFinished(number, reason: reason)
+            if !lifecycle.hasRunningTask { task = nil }
+            return (outcome == .report ? incarnationEnded : nil, outcome)
         }
-        if wasAbandoned {
+        if outcome == .abandonedTaskEnded {
             discardIncarnationLeftovers()
             system.log(.info, "\(path): abandoned incarnation #\(number) ended at last (\(reason))")
             system.abandonedTaskEnded()

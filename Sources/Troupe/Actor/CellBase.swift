@@ -20,13 +20,14 @@ public enum ActorState: String, Sendable, Hashable {
 /// so refs, the path and queued messages survive it.
 ///
 /// # Locking
-/// One lock per cell guards the system lane, the parked consumer, the lifecycle fields
-/// and (in ``ActorCell``) the user lane. The cell's own incarnation task is the only
+/// One lock per cell guards the system lane, the parked consumer, the lifecycle (a
+/// ``CellLifecycle``, changed only through its events) and (in ``ActorCell``) the user lane. The cell's own incarnation task is the only
 /// consumer; any thread may enqueue.
 @usableFromInline
 // Unchecked Sendable: every mutable stored property is guarded by `lock`, except
-// `systemPending` (an atomic) and the properties documented as owned by the cell's
-// current incarnation task, which only that task touches.
+// `systemPending` and `isEnding` (atomics) and the properties documented as owned by an
+// incarnation's task (this cell's, or for `slotInParent` its parent's), which only that
+// task touches (checked in debug builds by `assertOwnedByIncarnation`).
 class CellBase: @unchecked Sendable, CustomStringConvertible {
 
     @usableFromInline let path: ActorPath
@@ -48,21 +49,18 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline @exclusivity(unchecked) var systemQueue = RingBuffer<SystemMessage>()
     @usableFromInline @exclusivity(unchecked) var consumer: UnsafeContinuation<Void, Never>?
     @usableFromInline @exclusivity(unchecked) var consumerWantsUser = false
-    @usableFromInline @exclusivity(unchecked) var state = ActorState.starting {
-        didSet { isEnding.store(state == .stopping || state == .terminated, ordering: .relaxed) }
+    /// The state, incarnation number and ends; every change is one of its events (see
+    /// ``CellLifecycle``), made under `lock`. `isEnding` mirrors it for lock-free readers.
+    @exclusivity(unchecked) var lifecycle = CellLifecycle() {
+        didSet { isEnding.store(lifecycle.isEnding, ordering: .relaxed) }
     }
-    var restartCount = 0
-    var incarnation = 0
+    /// The running incarnation's task, for cancelling it: set by ``launchIncarnation(started:)``,
+    /// dropped when the lifecycle says that task ended (`lifecycle.hasRunningTask`).
     var task: Task<Void, Never>?
     /// Completed with the exit reason when the current incarnation's task has finished.
-    /// Made on demand (most incarnations end without anyone waiting for them); `lastEnd`
-    /// answers a wait that starts after the end.
+    /// Made on demand (most incarnations end without anyone waiting for them); the
+    /// lifecycle's `lastEnd` answers a wait that starts after the end. Reset by each launch.
     var incarnationEnded: Completion<ExitReason>?
-    var lastEnd: (incarnation: Int, reason: ExitReason)?
-    var terminationReason: ExitReason?
-    /// Set when the supervisor gave up waiting for the running incarnation (see
-    /// ``abandonRunningIncarnation(after:)``); never cleared: this cell never runs again.
-    private var abandoned = false
     var watchers: [ObjectIdentifier: Watcher] = [:]
     /// Live children by identity, with their start sequence (for ordering) and by name (for
     /// lookups): O(1) to add and remove, however many children a keyed supervisor has.
@@ -105,15 +103,45 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         self.shutdown = shutdown
     }
 
-    // MARK: Children's supervision (owned by the current incarnation's task)
+    // MARK: Fields owned by an incarnation's task
+
+    /// Debug builds: asserts that the calling task owns this cell's incarnation-owned fields
+    /// (``supervisionStorage``, its children's ``slotInParent``, ``ActorCell``'s `leftovers`):
+    /// it is this cell's running incarnation's task (``IncarnationScope``), or a thread
+    /// running an immediate turn of this cell while that task is parked (``ImmediateTurns``). With
+    /// `orBetweenIncarnations`, any caller also passes while no incarnation of this cell runs:
+    /// the ended incarnation's writes were published by the lock it took to record its end,
+    /// and the next is launched under that lock. The one place the rule is written; the
+    /// callers are off the message path, and `assert` costs nothing in release builds.
+    /// Never call it holding `lock` (it may take it).
+    func assertOwnedByIncarnation(
+        orBetweenIncarnations: Bool = false,
+        _ field: StaticString,
+        file: StaticString = #fileID,
+        line: UInt = #line
+    ) {
+        assert(
+            {
+                if IncarnationScope.current?.cellForCurrentTask === self { return true }
+                if ImmediateTurns.isRunningTurn(of: self) { return true }
+                return orBetweenIncarnations && !lock.withLock { lifecycle.hasRunningTask }
+            }(),
+            "\(path): \(field) touched off the task that owns it",
+            file: file,
+            line: line
+        )
+    }
 
     /// Created on first use, so an actor that never has children never pays for it.
-    /// `@exclusivity(unchecked)`: only this cell's incarnation task touches it.
+    /// Owned by this cell's incarnation task: each incarnation in turn (it lives on across
+    /// restarts, with the static children's slots; incarnations never overlap), the only
+    /// one that touches it. `@exclusivity(unchecked)`: that task alone touches it.
     @usableFromInline @exclusivity(unchecked) var supervisionStorage: Supervision?
 
     /// This cell's supervision of its children, made on first use.
     @usableFromInline
     var supervision: Supervision {
+        assertOwnedByIncarnation("supervision")
         if let existing = supervisionStorage { return existing }
         let made = makeSupervision()
         supervisionStorage = made
@@ -126,9 +154,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         Supervision(owner: self, policy: .forSpawnedChildren, staticChildren: [], external: nil, seed: system.nextSeed())
     }
 
-    /// This cell's entry in its parent's supervision. Owned by the parent's incarnation
-    /// task (the only one that reads or writes it), so no lookup table is needed.
-    /// `@exclusivity(unchecked)`: only that task touches it.
+    /// This cell's entry in its parent's supervision, so no lookup table is needed. Owned by
+    /// the PARENT's incarnation task (its ``Supervision`` reads and writes it, checked with
+    /// the parent's ``assertOwnedByIncarnation(orBetweenIncarnations:_:file:line:)``), not by
+    /// this cell's. `@exclusivity(unchecked)`: only that task touches it.
     @usableFromInline @exclusivity(unchecked) var slotInParent: ChildSlot?
 
     /// True if this cell starts children of its own when it starts.
@@ -183,7 +212,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline
     func enqueueSystem(_ message: SystemMessage) {
         let (accepted, wake): (Bool, UnsafeContinuation<Void, Never>?) = lock.withLock {
-            if state == .terminated { return (false, nil) }
+            if lifecycle.state == .terminated { return (false, nil) }
             systemQueue.append(message)
             systemPending.store(true, ordering: .releasing)
             let waiting = consumer
@@ -209,7 +238,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         }
         guard !commands.isEmpty else { return }
         let accepted: Bool = lock.withLock {
-            guard state != .terminated else { return false }
+            guard lifecycle.state != .terminated else { return false }
             var later: [SystemMessage] = []
             systemQueue.drain { later.append($0) }
             for message in commands + later { systemQueue.append(message) }
@@ -228,23 +257,8 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
 
     @usableFromInline
     var currentState: ActorState {
-        lock.withLock { state }
+        lock.withLock { lifecycle.state }
     }
-
-    @usableFromInline
-    func setState(_ newState: ActorState) {
-        lock.withLock { state = newState }
-    }
-
-    /// Sets the state while the caller holds `lock`.
-    @usableFromInline
-    func setStateLocked(_ newState: ActorState) {
-        state = newState
-    }
-
-    /// The state while the caller holds `lock`.
-    @usableFromInline
-    var currentStateLocked: ActorState { state }
 
     // MARK: Children (mutated only by this cell's incarnation task; read by anyone)
 
@@ -292,14 +306,14 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// The number of the latest incarnation (0 before the first).
     @usableFromInline
     var currentIncarnation: Int {
-        lock.withLock { incarnation }
+        lock.withLock { lifecycle.incarnation }
     }
 
     /// Completed when the running incarnation's task has finished; nil when no incarnation
     /// runs (never launched, or already ended).
     var runningIncarnationEnded: Completion<ExitReason>? {
         lock.withLock {
-            guard task != nil else { return nil }
+            guard lifecycle.hasRunningTask else { return nil }
             if let existing = incarnationEnded { return existing }
             let made = Completion<ExitReason>()
             incarnationEnded = made
@@ -313,19 +327,17 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         lock.withLock {
             if let existing = incarnationEnded { return existing }
             let made = Completion<ExitReason>()
-            if let lastEnd, lastEnd.incarnation == incarnation { made.succeed(lastEnd.reason) }
+            if let lastEnd = lifecycle.lastEnd, lastEnd.incarnation == lifecycle.incarnation { made.succeed(lastEnd.reason) }
             incarnationEnded = made
             return made
         }
     }
 
-    /// Marks the actor as waiting for a restart its supervisor decided (the restart is
-    /// counted when the new incarnation is launched).
+    /// Marks the actor as waiting for a restart its supervisor decided, or stopped it for
+    /// (the restart is counted when the new incarnation is launched).
     @usableFromInline
     func noteRestart() {
-        lock.withLock {
-            if state != .terminated { state = .restarting }
-        }
+        lock.withLock { lifecycle.restartNoted() }
     }
 
     /// Cancels the current incarnation's task and, recursively, every descendant's.
@@ -360,11 +372,8 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// True once an incarnation of this cell was abandoned: the cell never runs again (a
     /// supervisor that starts the child again makes a new cell from its spec).
     var isAbandoned: Bool {
-        lock.withLock { abandoned }
+        lock.withLock { lifecycle.isAbandoned }
     }
-
-    /// ``isAbandoned`` while the caller holds `lock`.
-    var isAbandonedLocked: Bool { abandoned }
 
     /// Gives up on the running incarnation, which ignored its stop and then its
     /// cancellation, `waited` each. Swift cannot end a task from outside, so the task runs
@@ -402,13 +411,11 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// many were running (0: this one had ended, and nothing was done).
     private func abandonSubtree() -> Int {
         let marked: (number: Int, ended: Completion<ExitReason>)? = lock.withLock {
-            guard task != nil, !abandoned else { return nil }
-            abandoned = true
+            guard let number = lifecycle.abandon() else { return nil }
             let ended = incarnationEnded ?? Completion<ExitReason>()
             incarnationEnded = ended
-            lastEnd = (incarnation, .cancelled)
             system.incarnationAbandoned()
-            return (incarnation, ended)
+            return (number, ended)
         }
         guard let marked else { return 0 }
         system.lifecycle.emit(LifecycleEvent(path: path, kind: .ended, incarnation: marked.number, reason: .cancelled))
@@ -476,9 +483,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         // channel, whose release fails its ask.
         var discarded: [SystemMessage] = []
         let watchers: [Watcher]? = lock.withLock {
-            guard state != .terminated else { return nil }
-            state = .terminated
-            terminationReason = reason
+            guard lifecycle.terminate(reason) else { return nil }
             systemQueue.drain { discarded.append($0) }
             systemPending.store(false, ordering: .relaxed)
             let current = Array(self.watchers.values)
@@ -503,7 +508,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// Registers `watcher`; if this actor already terminated, notifies it at once.
     func addWatcher(_ watcher: Watcher) {
         let alreadyTerminated: ExitReason? = lock.withLock {
-            if state == .terminated { return terminationReason ?? .stopped }
+            if let reason = lifecycle.terminationReason { return reason }
             watchers[watcher.id] = watcher
             return nil
         }
@@ -518,10 +523,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// strategy (for example a static child of a supervisor that was itself restarted).
     func reviveIfTerminated() {
         lock.withLock {
-            guard state == .terminated else { return }
-            state = .restarting
-            terminationReason = nil
-            reopenUserLaneLocked()
+            if lifecycle.revive() { reopenUserLaneLocked() }
         }
     }
 }

@@ -48,18 +48,41 @@ enum ImmediateTurns {
         depth < limit
     }
 
-    /// Marks a turn as started on this thread; returns the depth to restore.
+    /// Marks a turn of `cell` as started on this thread; returns what to restore.
     @usableFromInline
-    static func enter() -> Int {
-        let outer = depth
-        pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: outer &+ 1))
+    static func enter(_ cell: CellBase) -> Outer {
+        let outer = Outer(depth: depth, cell: pthread_getspecific(cellKey))
+        pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: outer.depth &+ 1))
+        pthread_setspecific(cellKey, Unmanaged.passUnretained(cell).toOpaque())
         return outer
     }
 
-    /// Marks the turn as ended.
+    /// Marks the turn as ended, back to the enclosing one (if any).
     @usableFromInline
-    static func leave(restoring outer: Int) {
-        pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: outer))
+    static func leave(restoring outer: Outer) {
+        pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: outer.depth))
+        pthread_setspecific(cellKey, outer.cell)
+    }
+
+    /// True if this thread is running an immediate turn of `cell` (the innermost one):
+    /// then it owns the cell's incarnation-owned fields (``CellBase/assertOwnedByIncarnation(orBetweenIncarnations:_:file:line:)``).
+    static func isRunningTurn(of cell: CellBase) -> Bool {
+        pthread_getspecific(cellKey) == UnsafeMutableRawPointer(Unmanaged.passUnretained(cell).toOpaque())
+    }
+
+    /// The innermost turn's cell on this thread (unretained: the turn's caller holds a
+    /// reference for the turn's whole length).
+    static let cellKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The enclosing turn of a thread, restored when a nested one ends.
+    @usableFromInline
+    struct Outer {
+        @usableFromInline let depth: Int
+        @usableFromInline let cell: UnsafeMutableRawPointer?
     }
 }
 

@@ -13,11 +13,9 @@ final class ChildSlot {
     /// incarnation ends). Whether a child leaves the tree when it ends for good is the
     /// planner's call, by restart type.
     let isStatic: Bool
-    /// The running incarnation; nil while the child is down or being stopped on request,
-    /// so a late `childExited` for an incarnation we stopped ourselves is recognised as stale.
-    var incarnation: Int?
-    /// Set while the child waits for a delayed (backoff) restart.
-    var pendingRestart: Int?
+    /// Running, asked to stop, waiting for a delayed restart, down or removed: every change
+    /// is one of its events (see ``ChildPhase``), so a late exit is recognised as stale.
+    var phase = ChildPhase.down
     /// Restart times within the intensity period, for this child's backoff.
     var restartTimes: [ClockInstant] = []
     /// Position in start order.
@@ -90,16 +88,13 @@ final class Supervision: @unchecked Sendable {
     }
 
     private func slot(for cell: CellBase) -> ChildSlot? {
+        owner.assertOwnedByIncarnation("a child's slotInParent")
         guard let slot = cell.slotInParent, slot.cell === cell, cell.parent === owner else { return nil }
         return slots[ObjectIdentifier(slot)] === slot ? slot : nil
     }
 
     private func slot(named name: String) -> ChildSlot? {
         owner.child(named: name).flatMap(slot(for:))
-    }
-
-    private func contains(_ slot: ChildSlot) -> Bool {
-        slots[ObjectIdentifier(slot)] === slot
     }
 
     /// Adds `cell` (made from `spec`, if any) as a child: a static one at `staticPosition` in
@@ -113,6 +108,7 @@ final class Supervision: @unchecked Sendable {
             sequence = nextSequence
         }
         let slot = ChildSlot(cell: cell, spec: spec, isStatic: staticPosition != nil, sequence: sequence)
+        owner.assertOwnedByIncarnation("a child's slotInParent")
         slots[ObjectIdentifier(slot)] = slot
         cell.slotInParent = slot
         owner.addChild(cell)
@@ -144,7 +140,7 @@ final class Supervision: @unchecked Sendable {
     @usableFromInline
     func spawn(_ spec: ChildSpec) throws(ConfigurationError) -> CellBase {
         let slot = try addDynamic(spec)
-        slot.incarnation = slot.cell.launchIncarnation(started: nil)
+        slot.phase.launched(slot.cell.launchIncarnation(started: nil))
         return slot.cell
     }
 
@@ -170,7 +166,7 @@ final class Supervision: @unchecked Sendable {
     @usableFromInline
     func addDynamicAndLaunch(_ cell: CellBase) {
         let slot = insert(cell, spec: nil)
-        slot.incarnation = cell.launchIncarnation(started: nil)
+        slot.phase.launched(cell.launchIncarnation(started: nil))
     }
 
     /// Adds a child at run time and waits until it has started (``ActorSystem/spawn``).
@@ -204,9 +200,9 @@ final class Supervision: @unchecked Sendable {
         slot.cell.reviveIfTerminated()
         let started = Completion<Void>()
         let number = slot.cell.launchIncarnation(started: started)
-        slot.incarnation = number
+        slot.phase.launched(number)
         if case .failure(let error) = await started.wait() {
-            if slot.incarnation == number { slot.incarnation = nil }
+            slot.phase.startFailed(number)
             throw error
         }
     }
@@ -265,7 +261,7 @@ final class Supervision: @unchecked Sendable {
     private func startChild(_ spec: ChildSpec) async -> Answer {
         if let existing = owner.child(named: spec.name) {
             // A child with no slot is one of a keyed supervisor's actors: running.
-            let running = slot(for: existing).map { $0.incarnation != nil } ?? true
+            let running = slot(for: existing).map(\.phase.isRunning) ?? true
             return .failure(running ? SupervisorError.alreadyStarted(existing.path) : SupervisorError.alreadyPresent(existing.path))
         }
         do {
@@ -314,18 +310,24 @@ final class Supervision: @unchecked Sendable {
     }
 
     /// The slot of the stopped child `name`, or why there is none (OTP's `not_found`,
-    /// `running`, `restarting`).
+    /// `running`, `restarting`). A child asked to stop whose exit has not arrived still
+    /// runs: starting it again would overlap two incarnations.
     private func stoppedSlot(named name: String) -> Result<ChildSlot, SupervisorError> {
         guard let slot = slot(named: name) else { return .failure(.notFound(child: name, supervisor: owner.path)) }
-        if slot.incarnation != nil { return .failure(.running(slot.cell.path)) }
-        if slot.pendingRestart != nil { return .failure(.restarting(slot.cell.path)) }
-        return .success(slot)
+        switch slot.phase {
+        case .running, .stopRequested: return .failure(.running(slot.cell.path))
+        case .awaitingRestart: return .failure(.restarting(slot.cell.path))
+        case .down, .removed: return .success(slot)
+        }
     }
 
     /// One child as ``SupervisorRef/whichChildren()`` reports it.
     private func describe(_ slot: ChildSlot) -> SupervisorRef.Child {
-        let status: SupervisorRef.Child.Status =
-            slot.incarnation != nil ? .running : slot.pendingRestart != nil ? .restarting : .stopped
+        let status: SupervisorRef.Child.Status = switch slot.phase {
+        case .running, .stopRequested: .running
+        case .awaitingRestart: .restarting
+        case .down, .removed: .stopped
+        }
         return SupervisorRef.Child(
             name: slot.cell.path.name, path: slot.cell.path, status: status,
             kind: slot.cell.isSupervisor ? .supervisor : .worker, restart: slot.cell.restart
@@ -347,12 +349,9 @@ final class Supervision: @unchecked Sendable {
     /// the stop is requested and the exit, when it comes, is not treated as a failure.
     @usableFromInline
     func requestStop(of cell: CellBase) {
-        guard let slot = slot(for: cell), let number = slot.incarnation else { return }
-        slot.incarnation = nil
-        slot.pendingRestart = nil
+        guard let slot = slot(for: cell), let number = slot.phase.requestStop() else { return }
         cell.enqueueSystem(.stop(.terminate))
         scheduleShutdownTimeout(of: cell, incarnation: number, afterCancel: false)
-        stopRequested.insert(ObjectIdentifier(cell))
     }
 
     /// After the child's shutdown timeout, tells this owner that `incarnation` of `cell` did
@@ -363,9 +362,6 @@ final class Supervision: @unchecked Sendable {
             owner?.enqueueSystem(.shutdownTimedOut(cell, incarnation: incarnation, afterCancel: afterCancel))
         })
     }
-
-    /// Children asked to stop by ``requestStop(of:)`` whose exit has not arrived yet.
-    private var stopRequested = Set<ObjectIdentifier>()
 
     /// Stops every child, last started first: used when the parent's incarnation ends.
     /// Static children keep their mailboxes (the parent may be restarted and start them
@@ -387,27 +383,24 @@ final class Supervision: @unchecked Sendable {
     /// ``CellBase/awaitEnd(_:timeout:)``). An abandoned child is terminated (cancelled); if it
     /// is started again, ``start(_:)`` gives it a new cell.
     private func stop(_ slot: ChildSlot, mode: StopMode) async {
-        slot.pendingRestart = nil
         let cell = slot.cell
         // Ask it to stop unless that was already done (`requestStop`); either way, wait for
         // an incarnation that is still running. Terminating a child whose task still runs
         // would drain its pending stop and leave the task parked for ever.
-        let alreadyRequested = stopRequested.remove(ObjectIdentifier(cell)) != nil
-        if slot.incarnation != nil || alreadyRequested, let ended = cell.runningIncarnationEnded {
-            if slot.incarnation != nil { cell.enqueueSystem(.stop(mode)) }
-            slot.incarnation = nil
+        let step = slot.phase.stop()
+        if step != .nothingRuns, let ended = cell.runningIncarnationEnded {
+            if step == .stopAndWait { cell.enqueueSystem(.stop(mode)) }
             await cell.awaitEnd(ended, timeout: cell.shutdown.timeout)
         }
-        slot.incarnation = nil
         if mode != .forRestart {
             cell.terminate(.stopped)
-        } else if cell.currentState != .terminated {
-            cell.setState(.restarting)
+        } else {
+            cell.noteRestart()
         }
     }
 
     private func remove(_ slot: ChildSlot) {
-        guard contains(slot) else { return }
+        guard slot.phase.remove() else { return }
         slots.removeValue(forKey: ObjectIdentifier(slot))
         slot.cell.slotInParent = nil
         owner.removeChild(slot.cell)
@@ -419,17 +412,19 @@ final class Supervision: @unchecked Sendable {
     /// restart intensity is exceeded.
     @usableFromInline
     func childExited(_ cell: CellBase, incarnation: Int, reason: ExitReason) async -> ExitReason? {
-        if stopRequested.remove(ObjectIdentifier(cell)) != nil {
-            cell.terminate(.stopped)
-            if let slot = slot(for: cell), !slot.isStatic { remove(slot) }
-            return nil
-        }
         guard let slot = slot(for: cell) else {
             return await external?.childExited(cell, incarnation: incarnation, reason: reason)
         }
-        guard slot.incarnation == incarnation else { return nil }
-        slot.incarnation = nil
-        return await handleEnd(of: slot, reason: reason)
+        switch slot.phase.exited(incarnation) {
+        case .unrequested:
+            return await handleEnd(of: slot, reason: reason)
+        case .requestedStopEnded:
+            cell.terminate(.stopped)
+            if !slot.isStatic { remove(slot) }
+            return nil
+        case .stale:
+            return nil
+        }
     }
 
     /// A requested stop did not finish in time: cancel the child's subtree, and if one more
@@ -438,29 +433,29 @@ final class Supervision: @unchecked Sendable {
     /// ever comes, is not reported.
     @usableFromInline
     func shutdownTimedOut(_ cell: CellBase, incarnation: Int, afterCancel: Bool) {
-        guard stopRequested.contains(ObjectIdentifier(cell)), cell.currentIncarnation == incarnation else { return }
+        guard let slot = slot(for: cell), slot.phase == .stopRequested(incarnation: incarnation) else { return }
         guard afterCancel else {
             cell.cancelSubtree()
             scheduleShutdownTimeout(of: cell, incarnation: incarnation, afterCancel: true)
             return
         }
         guard let timeout = cell.shutdown.timeout, cell.abandonRunningIncarnation(after: timeout) else { return }
-        stopRequested.remove(ObjectIdentifier(cell))
-        if let slot = slot(for: cell), !slot.isStatic { remove(slot) }
+        slot.phase.abandoned(incarnation)
+        if !slot.isStatic { remove(slot) }
     }
 
     /// A delayed restart is due.
     @usableFromInline
     func restartDue(token: Int) async -> ExitReason? {
-        let due = orderedSlots.filter { $0.pendingRestart == token }
-        for slot in due { slot.pendingRestart = nil }
+        var due: [ChildSlot] = []
+        for slot in orderedSlots where slot.phase.restartDue(token: token) { due.append(slot) }
         return await startInOrder(due)
     }
 
     private func handleEnd(of slot: ChildSlot, reason: ExitReason) async -> ExitReason? {
         // One for one needs no order: skip sorting the (possibly many) siblings.
         let ordered = planner.strategy == .oneForOne ? [slot] : orderedSlots
-        guard contains(slot), let index = ordered.firstIndex(where: { $0 === slot }) else { return nil }
+        guard slot.phase != .removed, let index = ordered.firstIndex(where: { $0 === slot }) else { return nil }
         let now = system.clock.now
         let decision = planner.childEnded(
             at: index,
@@ -494,7 +489,7 @@ final class Supervision: @unchecked Sendable {
             if delay > .zero {
                 nextRestartToken += 1
                 let token = nextRestartToken
-                for restarting in toStart { restarting.pendingRestart = token }
+                for restarting in toStart { restarting.phase.restartScheduled(token: token) }
                 system.clock.schedule(ActionTimer(deadline: system.clock.now.advanced(by: delay)) { [weak owner] in
                     owner?.enqueueSystem(.restartDue(token: token))
                 })
@@ -509,7 +504,7 @@ final class Supervision: @unchecked Sendable {
     /// escalates, the rest of the list still starts (those the decision already started,
     /// or scheduled for a delayed restart, are skipped).
     private func startInOrder(_ list: [ChildSlot]) async -> ExitReason? {
-        for slot in list where contains(slot) && slot.incarnation == nil && slot.pendingRestart == nil {
+        for slot in list where slot.phase == .down {
             do {
                 try await start(slot)
             } catch {

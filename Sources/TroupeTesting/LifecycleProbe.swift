@@ -70,6 +70,9 @@ extension ActorSystem {
     ///     failure (an escalation up to the root, say) is expected. Default: errors only.
     ///   - logger: where the lines at or above `logLevel` go; a test can record them on a
     ///     probe to expect them. Default: standard error.
+    ///   - immediateTurnDepth: see ``ActorSystem/Configuration/immediateTurnDepth``. A test
+    ///     that holds the actors' threads to fill a mailbox passes 0: otherwise a sender
+    ///     may serve an idle actor on its own thread, and the mailbox never fills.
     public static func forTesting(
         name: String = "test",
         clock: ManualClock = ManualClock(),
@@ -77,7 +80,8 @@ extension ActorSystem {
         rootSupervisor: SupervisorSpec? = nil,
         askTimeout: Duration = .seconds(5),
         logLevel: LogLevel? = .error,
-        logger: @escaping @Sendable (LogLevel, String) -> Void = ActorSystem.Configuration.standardError
+        logger: @escaping @Sendable (LogLevel, String) -> Void = ActorSystem.Configuration.standardError,
+        immediateTurnDepth: Int = 4
     ) throws -> ActorSystem {
         let silent: @Sendable (LogLevel, String) -> Void = { _, _ in }
         return ActorSystem(
@@ -85,7 +89,7 @@ extension ActorSystem {
             configuration: try .init(
                 threads: threads, clock: clock, askTimeout: askTimeout,
                 rootSupervisor: rootSupervisor, randomSeed: 42, logLevel: logLevel ?? .error,
-                logger: logLevel == nil ? silent : logger
+                logger: logLevel == nil ? silent : logger, immediateTurnDepth: immediateTurnDepth
             )
         )
     }

@@ -22,7 +22,7 @@ import Troupe
 /// any reason (a crash included), it makes its connections anonymous and ends their
 /// subscriptions: nothing is left that nothing owns. Those connections log in again
 /// (`RESUME`).
-struct SessionBehavior: Behavior {
+struct SessionBehavior: SynchronousBehavior {
     typealias Message = SessionMessage
 
     struct Attached {
@@ -40,7 +40,7 @@ struct SessionBehavior: Behavior {
     /// The last ``rememberedRevocations`` revoked token hashes, oldest first.
     var revoked: [[UInt8]] = []
 
-    mutating func receive(_ message: SessionMessage, context: ActorContext<SessionMessage>) async throws {
+    mutating func receiveSynchronously(_ message: SessionMessage, context: ActorContext<SessionMessage>) throws {
         // Each case updates the pin before it replies: once a caller hears back, the session
         // is pinned exactly while it has connections.
         switch message {

@@ -215,7 +215,8 @@ import TroupeTesting
     @Test(arguments: [true, false])
     func aProbesVerdictReachesTheBreakerThroughAFullMailbox(_ probeSucceeds: Bool) async throws {
         let clock = ManualClock()
-        let system = try ActorSystem.forTesting(clock: clock, threads: 1)
+        // Immediate turns off: the test fills the breaker's mailbox by holding its thread.
+        let system = try ActorSystem.forTesting(clock: clock, threads: 1, immediateTurnDepth: 0)
         let breaker = CircuitBreaker(try configuration(threshold: 1, open: .seconds(10)), mailbox: mailbox(1, .fail))
         try await system.start(.supervisor("services", SupervisorSpec(children: [breaker.childSpec("breaker")])))
         let ref = try #require(system.lookup(ActorPath("/root/services/breaker")!, as: CircuitBreakerMessage.self))

@@ -18,7 +18,7 @@ enum TTLCacheMessage<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value
 /// that others wait for. Each load has a timer: when `loadTimeout` passes first, its
 /// waiters fail, and the load is cancelled (``TTLCacheLoad``). Loads end with the actor:
 /// stopping it cancels them.
-struct TTLCacheBehavior<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value: Sendable>: Behavior {
+struct TTLCacheBehavior<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value: Sendable>: SynchronousBehavior {
     typealias Message = TTLCacheMessage<Owner, Key, Value>
 
     var state: TTLCacheState<Owner, Key, Value>
@@ -30,7 +30,7 @@ struct TTLCacheBehavior<Owner: Hashable & Sendable, Key: Hashable & Sendable, Va
         try context.startPeriodicTimer("sweep", every: state.configuration.sweepInterval, message: .sweep)
     }
 
-    mutating func receive(_ message: Message, context: ActorContext<Message>) async throws {
+    mutating func receiveSynchronously(_ message: Message, context: ActorContext<Message>) throws {
         switch message {
         case .get(let key, let owner, let load, let reply):
             switch state.lookup(key, owner: owner, now: context.now) {

@@ -8,7 +8,7 @@ enum CircuitBreakerMessage: Sendable {
 /// The actor behind a ``CircuitBreaker``: it owns the ``CircuitBreakerState`` and answers
 /// permits. The protected calls never run here, so callers are serialized only for the
 /// few nanoseconds a decision takes, not for the calls themselves.
-struct CircuitBreakerBehavior: Behavior {
+struct CircuitBreakerBehavior: SynchronousBehavior {
     var state: CircuitBreakerState
 
     mutating func started(context: ActorContext<CircuitBreakerMessage>) async throws {
@@ -17,7 +17,7 @@ struct CircuitBreakerBehavior: Behavior {
         state = CircuitBreakerState(configuration: state.configuration, instance: UInt64(context.restartCount))
     }
 
-    mutating func receive(_ message: CircuitBreakerMessage, context: ActorContext<CircuitBreakerMessage>) async throws {
+    mutating func receiveSynchronously(_ message: CircuitBreakerMessage, context: ActorContext<CircuitBreakerMessage>) throws {
         switch message {
         case .acquire(let reply):
             reply.reply(state.acquire(now: context.now))

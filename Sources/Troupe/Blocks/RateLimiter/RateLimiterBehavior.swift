@@ -10,14 +10,14 @@ enum RateLimiterMessage<Key: Hashable & Sendable>: Sendable {
 
 /// The actor behind a ``RateLimiter``: owns the ``RateLimiterState`` and sweeps idle keys
 /// on a periodic timer of the system clock.
-struct RateLimiterBehavior<Key: Hashable & Sendable>: Behavior {
+struct RateLimiterBehavior<Key: Hashable & Sendable>: SynchronousBehavior {
     var state: RateLimiterState<Key>
 
     mutating func started(context: ActorContext<RateLimiterMessage<Key>>) async throws {
         try context.startPeriodicTimer("sweep", every: state.configuration.sweepInterval, message: .sweep)
     }
 
-    mutating func receive(_ message: RateLimiterMessage<Key>, context: ActorContext<RateLimiterMessage<Key>>) async throws {
+    mutating func receiveSynchronously(_ message: RateLimiterMessage<Key>, context: ActorContext<RateLimiterMessage<Key>>) throws {
         switch message {
         case .check(let key, let cost, let reply):
             reply.reply(state.check(key, cost: cost, now: context.now))

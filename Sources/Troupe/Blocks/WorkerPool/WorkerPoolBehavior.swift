@@ -23,10 +23,10 @@ enum WorkerPoolMessage: Sendable {
 /// with ``WorkerPoolError/unavailable(_:)`` (`stopped`). A job still in the mailbox is
 /// handled by the next incarnation, or, if there is none, is discarded and fails its
 /// caller the same way (see ``TypedWorkerJob``).
-struct WorkerPoolBehavior: Behavior {
+struct WorkerPoolBehavior: SynchronousBehavior {
     var state: WorkerPoolState<any WorkerJob>
 
-    mutating func receive(_ message: WorkerPoolMessage, context: ActorContext<WorkerPoolMessage>) async throws {
+    mutating func receiveSynchronously(_ message: WorkerPoolMessage, context: ActorContext<WorkerPoolMessage>) throws {
         switch message {
         case .submit(let job):
             switch state.submit(job.id, job, withdrawn: job.isFinished) {

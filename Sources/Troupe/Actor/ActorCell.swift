@@ -111,6 +111,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     final func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> UnsafeContinuation<Void, Never>? {
         switch offer {
         case .enqueued, .enqueuedEvicting:
+            // Counted under the lock that evicted, so the consumer sees it (WaitForGraph).
+            if case .enqueuedEvicting = offer { noteMessagesLeftUnhandled(1) }
             guard consumerWantsUser, let waiting = consumer else { return nil }
             consumer = nil
             return waiting
@@ -302,7 +304,10 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         if leftovers { discardLeftovers() }
         var messages: [Message] = []
         var senders: [(Message, UnsafeContinuation<SendOutcome, Never>)] = []
-        lock.withLock { user.close(discarding: &messages, senders: &senders) }
+        lock.withLock {
+            user.close(discarding: &messages, senders: &senders)
+            noteMessagesLeftUnhandled(messages.count)
+        }
         for message in messages {
             system.deadLetters.record(message, to: path, reason: .actorStopped)
         }
@@ -322,6 +327,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     final func discardLeftovers() {
         let discarded = leftovers
         leftovers.removeAll()
+        noteMessagesLeftUnhandled(discarded.count)
         for message in discarded {
             system.deadLetters.record(message, to: path, reason: .actorStopped)
         }

@@ -22,6 +22,17 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
     /// Nothing to ask yet: a ``ChildRef`` whose spec has not been placed in a tree (start
     /// the spec first). The value names the ref, with its message type.
     case notPlaced(String)
+    /// The ask would have closed a cycle of actors waiting on each other's replies, so it
+    /// failed at once instead of at its deadline. `cycle` names the actors in order, the
+    /// asker first: each waits on the next for a reply, and the last waits on the asker. One
+    /// path alone is an actor that asked itself from its own handler.
+    ///
+    /// Only asks made from inside an actor's handler (or its `started`/`stopping` hooks)
+    /// take part. Usually the request was not delivered (it is a dead letter with reason
+    /// ``DeadLetterReason/askCycle``); when two actors ask each other at the same moment,
+    /// the second one's request may already be queued: the other actor handles it later,
+    /// and its reply is ignored. Either way ``ActorSystem/askCyclesTotal`` counts it.
+    case deadlock(cycle: [ActorPath])
 
     public var description: String {
         switch self {
@@ -33,6 +44,9 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
         case .cancelled: "the request was cancelled"
         case .failed(let error): "\(error)"
         case .notPlaced(let ref): "\(ref) is not placed in a running tree yet"
+        case .deadlock(let cycle):
+            "deadlock: " + (cycle + cycle.prefix(1)).map(\.description).joined(separator: " → ")
+                + " (each waits on the next for a reply)"
         }
     }
 }
@@ -41,24 +55,34 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
 /// `deliver`, and waits for the reply, the deadline, or cancellation.
 ///
 /// `target` names the actor in errors and tells a dropped reply channel whether the actor
-/// had stopped. `deliver` is `ActorCell.send` for a ref, and a lookup-and-redirect loop for
-/// keyed actors; it gets the ask's timeout as the limit of any wait for room, so the
-/// deadline covers the whole ask.
+/// had stopped. `deliver` is `ActorCell.sendRequest` for a ref, and a lookup-and-redirect
+/// loop for keyed actors; it gets the ask's timeout as the limit of any wait for room, so
+/// the deadline covers the whole ask, and says which cell took the request at which
+/// ordinal.
+///
+/// An ask made from inside an actor's handler is an edge of the system's ``WaitForGraph``:
+/// one that would close a cycle fails with ``AskError/deadlock(cycle:)``, before the
+/// request is delivered when the cycle is already there. An ask from any other task reads
+/// the same task-local as before (its wait registers with no cell) and pays nothing more.
 @inlinable
 nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     target: CellBase,
     timeout: Duration?,
     _ makeRequest: (ReplyTo<Reply>) -> Message,
-    deliver: (Message, Duration) async -> SendOutcome
+    deliver: (Message, Duration) async -> RequestDelivery
 ) async throws(AskError) -> Reply {
     let system = target.system
     let timeout = timeout ?? system.configuration.askTimeout
+    let asker = IncarnationScope.current?.cellForCurrentTask
+    if let asker, let cycle = system.waitForGraph.cycleBeforeDelivery(asker: asker, target: target) {
+        throw refuseAskClosingCycle(cycle, target: target, timeout: timeout, makeRequest)
+    }
     let pending = PendingReply<Reply>(timeout: timeout)
     system.deadlines.add(pending, timeout: timeout)
-    let outcome = await deliver(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))), timeout)
-    guard outcome == .enqueued else {
+    let delivery = await deliver(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))), timeout)
+    guard delivery.outcome == .enqueued else {
         system.deadlines.remove(pending)
-        switch outcome {
+        switch delivery.outcome {
         case .full: throw .mailboxFull(target.path)
         case .dropped: throw .dropped(target.path)
         case .timedOut: throw .timedOut(after: timeout)
@@ -66,9 +90,56 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
         case .stopped, .enqueued: throw .stopped(target.path)
         }
     }
-    let result = await awaitCancellably(pending) { await pending.wait() }
+    // An edge only for a handler's ask whose request has a known ordinal (one that waited
+    // for room has none: it waits as it always did).
+    let waiter = delivery.ordinal > 0 ? asker : nil
+    if let waiter, let receiver = delivery.receiver,
+       let cycle = system.waitForGraph.beginWait(asker: waiter, on: receiver, ordinal: delivery.ordinal) {
+        system.deadlines.remove(pending)
+        // The request is queued already: its eventual reply must find the ask finished.
+        let error = AskError.deadlock(cycle: cycle)
+        pending.finish(.failure(error))
+        throw error
+    }
+    let result = await awaitCancellably(pending, registeringWith: asker) { await pending.wait() }
+    if let waiter { system.waitForGraph.endWait(asker: waiter) }
     system.deadlines.remove(pending)
     return try result.get()
+}
+
+/// What became of an ask's request: the send's outcome and, if it entered a mailbox at a
+/// known position, that cell and the request's ordinal there (see ``WaitForGraph``).
+@usableFromInline
+struct RequestDelivery {
+    @usableFromInline let outcome: SendOutcome
+    @usableFromInline let receiver: CellBase?
+    /// 1 for a cell's first user message, and so on; 0 when unknown.
+    @usableFromInline let ordinal: Int
+
+    @inlinable
+    init(outcome: SendOutcome, receiver: CellBase? = nil, ordinal: Int = 0) {
+        self.outcome = outcome
+        self.receiver = receiver
+        self.ordinal = ordinal
+    }
+}
+
+/// An ask refused before delivery because it would close `cycle`: its request becomes a
+/// dead letter (``DeadLetterReason/askCycle``), and the error to throw is returned.
+@usableFromInline
+func refuseAskClosingCycle<Message: Sendable, Reply: Sendable>(
+    _ cycle: [ActorPath],
+    target: CellBase,
+    timeout: Duration,
+    _ makeRequest: (ReplyTo<Reply>) -> Message
+) -> AskError {
+    let error = AskError.deadlock(cycle: cycle)
+    // Finished first, so a reply from whoever sees the dead letter is ignored.
+    let pending = PendingReply<Reply>(timeout: timeout)
+    pending.finish(.failure(error))
+    let request = makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target)))
+    target.system.deadLetters.record(request, to: target.path, reason: .askCycle)
+    return error
 }
 
 /// The object every copy of a ``ReplyTo`` shares. When the last copy goes away without a

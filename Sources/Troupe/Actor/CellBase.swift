@@ -25,8 +25,8 @@ public enum ActorState: String, Sendable, Hashable {
 /// consumer; any thread may enqueue.
 @usableFromInline
 // Unchecked Sendable: every mutable stored property is guarded by `lock`, except
-// `systemPending` (an atomic) and the properties documented as owned by the cell's
-// current incarnation task, which only that task touches.
+// atomics, `awaitedCell` (guarded by the system's wait-for graph lock) and the properties
+// documented as owned by the cell's current incarnation task, which only that task touches.
 class CellBase: @unchecked Sendable, CustomStringConvertible {
 
     @usableFromInline let path: ActorPath
@@ -78,6 +78,17 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// lock: a reply channel released while some lock is held (its message was dropped under
     /// a cell's lock) asks it to choose between "stopped" and "no reply".
     let isEnding = Atomic<Bool>(false)
+
+    // The cell as a node of the system's wait-for graph (see ``WaitForGraph``, which
+    // states who writes each of these and why the split counters are enough).
+    /// User messages finished by handlers: written only by whoever holds the actor's turn.
+    let messagesFinishedByTurns = Atomic<Int>(0)
+    /// User messages that left the mailbox unhandled (evicted, or dropped on stop).
+    let messagesFinishedUnhandled = Atomic<Int>(0)
+    /// The cell this cell's incarnation waits on (an ask), and the ordinal of the request in
+    /// that cell's mailbox; 0: no wait. Written under the graph's lock.
+    @exclusivity(unchecked) var awaitedCell: CellBase?
+    let awaitedOrdinal = Atomic<Int>(0)
 
     /// True when system messages wait (a relaxed load: the consumer checks it after every
     /// message and takes the lock only when it is set).

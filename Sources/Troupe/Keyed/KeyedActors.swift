@@ -67,11 +67,18 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
     /// mailbox), each wait up to the policy's timeout.
     @discardableResult
     public nonisolated(nonsending) func send(_ message: Message, to key: Key) async -> SendOutcome {
-        await deliver(message, to: key, within: nil)
+        await deliver(message, to: key, within: nil, asRequest: false).outcome
     }
 
     /// ``send(_:to:)`` whose waits together end by `limit` from now (an ask's deadline).
-    nonisolated(nonsending) func deliver(_ message: Message, to key: Key, within limit: Duration?) async -> SendOutcome {
+    /// `asRequest`: an ask's request, whose delivery names the cell that took it and its
+    /// ordinal there (the edge of the ``WaitForGraph``).
+    nonisolated(nonsending) func deliver(
+        _ message: Message,
+        to key: Key,
+        within limit: Duration?,
+        asRequest: Bool
+    ) async -> RequestDelivery {
         // Only a limited send reads the clock (the plain send's path takes no extra lock).
         let clock = limit == nil ? nil : registry.system?.clock
         let deadline = limit.flatMap { limit in clock?.now.advanced(by: limit) }
@@ -81,16 +88,22 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             let remaining = deadline.flatMap { deadline in clock.map { Self.waitLimit(until: deadline, now: $0.now) } }
             switch registry.lookup(key, reserved: reserved) {
             case .stopped:
-                return undelivered(pending, key: key, .stopped)
+                return RequestDelivery(outcome: undelivered(pending, key: key, .stopped))
             case .cell(let cell):
-                let (outcome, bounced) = await cell.sendUnlessClosed(pending, waitLimit: remaining)
-                guard let bounced else { return outcome }
+                let (delivery, bounced): (RequestDelivery, Message?)
+                if asRequest {
+                    (delivery, bounced) = await cell.sendRequestUnlessClosed(pending, waitLimit: remaining)
+                } else {
+                    let (outcome, handedBack) = await cell.sendUnlessClosed(pending, waitLimit: remaining)
+                    (delivery, bounced) = (RequestDelivery(outcome: outcome), handedBack)
+                }
+                guard let bounced else { return delivery }
                 // Retired between lookup and send: the next lookup finds its successor.
                 pending = bounced
                 reserved = false
             case .full:
                 guard case .suspend(let timeout) = registry.options.mailbox.overflow else {
-                    return undelivered(pending, key: key, .full)
+                    return RequestDelivery(outcome: undelivered(pending, key: key, .full))
                 }
                 let slotTimeout = switch (timeout, remaining) {
                 case (let policy?, let left?): min(policy, left)
@@ -99,9 +112,9 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
                 }
                 switch await registry.waitForSlot(timeout: slotTimeout) {
                 case .granted: reserved = true
-                case .timedOut: return undelivered(pending, key: key, .timedOut)
-                case .cancelled: return undelivered(pending, key: key, .cancelled)
-                case .stopped: return undelivered(pending, key: key, .stopped)
+                case .timedOut: return RequestDelivery(outcome: undelivered(pending, key: key, .timedOut))
+                case .cancelled: return RequestDelivery(outcome: undelivered(pending, key: key, .cancelled))
+                case .stopped: return RequestDelivery(outcome: undelivered(pending, key: key, .stopped))
                 }
             }
         }
@@ -150,7 +163,7 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             target = owner
         }
         return try await performAsk(target: target, timeout: timeout, makeRequest) { request, limit in
-            await deliver(request, to: key, within: limit)
+            await deliver(request, to: key, within: limit, asRequest: true)
         }
     }
 
@@ -168,8 +181,8 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
         do {
             return try await performAsk(target: cell, timeout: timeout, makeRequest) { request, limit in
                 // Retired meanwhile: its successor (if any) starts fresh, so nothing is owed.
-                let (outcome, bounced) = await cell.sendUnlessClosed(request, waitLimit: limit)
-                return bounced == nil ? outcome : .stopped
+                let (delivery, bounced) = await cell.sendRequestUnlessClosed(request, waitLimit: limit)
+                return bounced == nil ? delivery : RequestDelivery(outcome: .stopped)
             }
         } catch {
             if case .stopped = error { return nil }

@@ -1,46 +1,68 @@
 /// Sends of an ask's request: ``ActorCell/send(_:waitLimit:)`` and
-/// ``ActorCell/sendUnlessClosed(_:waitLimit:)`` that also say at which ordinal the request
-/// entered the mailbox (read under the same lock hold as the offer), for the edge of the
-/// ``WaitForGraph``.
+/// ``ActorCell/sendUnlessClosed(_:waitLimit:)`` that also settle the asking handler's edge
+/// in the ``WaitForGraph`` with the request's ordinal in this mailbox, under the same lock
+/// hold as the offer, so before this actor can take the request (see ``WaitForGraph``).
 ///
-/// Keep these in step with the plain sends: the only difference is the ordinal.
+/// Keep these in step with the plain sends: the only difference is the settling.
 extension ActorCell {
-    /// ``send(_:waitLimit:)`` for an ask's request.
+    /// ``send(_:waitLimit:)`` for an ask's request; `waiter` is the asking handler's cell.
     @inlinable
-    final nonisolated(nonsending) func sendRequest(_ message: Message, waitLimit: Duration?) async -> RequestDelivery {
+    final nonisolated(nonsending) func sendRequest(
+        _ message: Message,
+        waitLimit: Duration?,
+        settling waiter: CellBase?
+    ) async -> SendOutcome {
         lock.lock()
         let offer = user.offer(message, mayWait: true)
-        let ordinal = user.enqueuedTotal
+        if let waiter { settleWaitLocked(of: waiter, entered: offer.entered) }
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
         wake?.resume()
         if case .mustWait(let message) = offer {
-            // Admitted later, at an ordinal the sender does not learn: no edge.
-            return RequestDelivery(outcome: await park(message, waitLimit: waitLimit).0)
+            return await park(message, waitLimit: waitLimit).0
         }
-        return RequestDelivery(outcome: settle(offer), receiver: self, ordinal: ordinal)
+        return settle(offer)
     }
 
     /// ``sendUnlessClosed(_:waitLimit:)`` for an ask's request (keyed actors).
     @inlinable
     final nonisolated(nonsending) func sendRequestUnlessClosed(
         _ message: Message,
-        waitLimit: Duration?
-    ) async -> (RequestDelivery, handedBack: Message?) {
+        waitLimit: Duration?,
+        settling waiter: CellBase?
+    ) async -> (SendOutcome, Message?) {
         lock.lock()
         if user.isClosed {
             lock.unlock()
-            return (RequestDelivery(outcome: .stopped), message)
+            return (.stopped, message)
         }
         let offer = user.offer(message, mayWait: true)
-        let ordinal = user.enqueuedTotal
+        if let waiter { settleWaitLocked(of: waiter, entered: offer.entered) }
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
         wake?.resume()
         if case .mustWait(let message) = offer {
-            let (outcome, handedBack) = await park(message, waitLimit: waitLimit, handBackIfClosed: true)
-            return (RequestDelivery(outcome: outcome), handedBack)
+            return await park(message, waitLimit: waitLimit, handBackIfClosed: true)
         }
-        return (RequestDelivery(outcome: settle(offer), receiver: self, ordinal: ordinal), nil)
+        return (settle(offer), nil)
+    }
+
+    /// Under `lock`, right after the offer: the request's ordinal here if it `entered` the
+    /// mailbox, else 0 (it waits for room and is admitted at an ordinal nobody records, or
+    /// it was refused), for `waiter`'s edge if that edge names this cell.
+    @inlinable
+    final func settleWaitLocked(of waiter: CellBase, entered: Bool) {
+        waiter.settleWait(on: self, ordinal: entered ? user.enqueuedTotal : 0)
+    }
+}
+
+extension UserQueue.Offer {
+    /// True if the message entered the lane.
+    @inlinable
+    var entered: Bool {
+        switch self {
+        case .enqueued, .enqueuedEvicting: true
+        case .rejected, .mustWait: false
+        }
     }
 }

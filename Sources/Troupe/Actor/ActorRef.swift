@@ -58,8 +58,8 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
         timeout: Duration? = nil,
         _ makeRequest: (ReplyTo<Reply>) -> Message
     ) async throws(AskError) -> Reply {
-        try await performAsk(target: cell, timeout: timeout, makeRequest) { [cell] request, limit in
-            await cell.sendRequest(request, waitLimit: limit)
+        try await performAsk(target: cell, timeout: timeout, makeRequest) { [cell] request, limit, waiter in
+            await cell.sendRequest(request, waitLimit: limit, settling: waiter)
         }
     }
 

@@ -57,32 +57,33 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
 /// `target` names the actor in errors and tells a dropped reply channel whether the actor
 /// had stopped. `deliver` is `ActorCell.sendRequest` for a ref, and a lookup-and-redirect
 /// loop for keyed actors; it gets the ask's timeout as the limit of any wait for room, so
-/// the deadline covers the whole ask, and says which cell took the request at which
-/// ordinal.
+/// the deadline covers the whole ask, and the asking handler's cell, if any, whose edge in
+/// the ``WaitForGraph`` it settles with the request's ordinal.
 ///
-/// An ask made from inside an actor's handler is an edge of the system's ``WaitForGraph``:
-/// one that would close a cycle fails with ``AskError/deadlock(cycle:)``, before the
-/// request is delivered when the cycle is already there. An ask from any other task reads
-/// the same task-local as before (its wait registers with no cell) and pays nothing more.
+/// An ask made from inside an actor's handler is an edge of the system's wait-for graph,
+/// recorded before the request is delivered: one that would close a cycle is not delivered
+/// and fails with ``AskError/deadlock(cycle:)``. An ask from any other task reads the same
+/// task-local as before (its wait then registers with no cell) and pays nothing more.
 @inlinable
 nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     target: CellBase,
     timeout: Duration?,
     _ makeRequest: (ReplyTo<Reply>) -> Message,
-    deliver: (Message, Duration) async -> RequestDelivery
+    deliver: (Message, Duration, _ waiter: CellBase?) async -> SendOutcome
 ) async throws(AskError) -> Reply {
     let system = target.system
     let timeout = timeout ?? system.configuration.askTimeout
     let asker = IncarnationScope.current?.cellForCurrentTask
-    if let asker, let cycle = system.waitForGraph.cycleBeforeDelivery(asker: asker, target: target) {
+    if let asker, let cycle = system.waitForGraph.beginWait(asker: asker, on: target) {
         throw refuseAskClosingCycle(cycle, target: target, timeout: timeout, makeRequest)
     }
     let pending = PendingReply<Reply>(timeout: timeout)
     system.deadlines.add(pending, timeout: timeout)
-    let delivery = await deliver(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))), timeout)
-    guard delivery.outcome == .enqueued else {
+    let outcome = await deliver(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))), timeout, asker)
+    guard outcome == .enqueued else {
+        if let asker { system.waitForGraph.endWait(asker: asker) }
         system.deadlines.remove(pending)
-        switch delivery.outcome {
+        switch outcome {
         case .full: throw .mailboxFull(target.path)
         case .dropped: throw .dropped(target.path)
         case .timedOut: throw .timedOut(after: timeout)
@@ -90,38 +91,10 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
         case .stopped, .enqueued: throw .stopped(target.path)
         }
     }
-    // An edge only for a handler's ask whose request has a known ordinal (one that waited
-    // for room has none: it waits as it always did).
-    let waiter = delivery.ordinal > 0 ? asker : nil
-    if let waiter, let receiver = delivery.receiver,
-       let cycle = system.waitForGraph.beginWait(asker: waiter, on: receiver, ordinal: delivery.ordinal) {
-        system.deadlines.remove(pending)
-        // The request is queued already: its eventual reply must find the ask finished.
-        let error = AskError.deadlock(cycle: cycle)
-        pending.finish(.failure(error))
-        throw error
-    }
     let result = await awaitCancellably(pending, registeringWith: asker) { await pending.wait() }
-    if let waiter { system.waitForGraph.endWait(asker: waiter) }
+    if let asker { system.waitForGraph.endWait(asker: asker) }
     system.deadlines.remove(pending)
     return try result.get()
-}
-
-/// What became of an ask's request: the send's outcome and, if it entered a mailbox at a
-/// known position, that cell and the request's ordinal there (see ``WaitForGraph``).
-@usableFromInline
-struct RequestDelivery {
-    @usableFromInline let outcome: SendOutcome
-    @usableFromInline let receiver: CellBase?
-    /// 1 for a cell's first user message, and so on; 0 when unknown.
-    @usableFromInline let ordinal: Int
-
-    @inlinable
-    init(outcome: SendOutcome, receiver: CellBase? = nil, ordinal: Int = 0) {
-        self.outcome = outcome
-        self.receiver = receiver
-        self.ordinal = ordinal
-    }
 }
 
 /// An ask refused before delivery because it would close `cycle`: its request becomes a

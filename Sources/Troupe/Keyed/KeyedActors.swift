@@ -67,18 +67,18 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
     /// mailbox), each wait up to the policy's timeout.
     @discardableResult
     public nonisolated(nonsending) func send(_ message: Message, to key: Key) async -> SendOutcome {
-        await deliver(message, to: key, within: nil, asRequest: false).outcome
+        await deliver(message, to: key, within: nil)
     }
 
     /// ``send(_:to:)`` whose waits together end by `limit` from now (an ask's deadline).
-    /// `asRequest`: an ask's request, whose delivery names the cell that took it and its
-    /// ordinal there (the edge of the ``WaitForGraph``).
+    /// `request`: the request of an ask, with the asking handler's cell if any (its edge in
+    /// the ``WaitForGraph`` is settled by the send, or left if the key's actor changed).
     nonisolated(nonsending) func deliver(
         _ message: Message,
         to key: Key,
         within limit: Duration?,
-        asRequest: Bool
-    ) async -> RequestDelivery {
+        request: (isRequest: Bool, waiter: CellBase?) = (false, nil)
+    ) async -> SendOutcome {
         // Only a limited send reads the clock (the plain send's path takes no extra lock).
         let clock = limit == nil ? nil : registry.system?.clock
         let deadline = limit.flatMap { limit in clock?.now.advanced(by: limit) }
@@ -88,22 +88,22 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             let remaining = deadline.flatMap { deadline in clock.map { Self.waitLimit(until: deadline, now: $0.now) } }
             switch registry.lookup(key, reserved: reserved) {
             case .stopped:
-                return RequestDelivery(outcome: undelivered(pending, key: key, .stopped))
+                return undelivered(pending, key: key, .stopped)
             case .cell(let cell):
-                let (delivery, bounced): (RequestDelivery, Message?)
-                if asRequest {
-                    (delivery, bounced) = await cell.sendRequestUnlessClosed(pending, waitLimit: remaining)
+                let (outcome, bounced): (SendOutcome, Message?)
+                if request.isRequest {
+                    request.waiter?.leaveWaitUnlessOn(cell)
+                    (outcome, bounced) = await cell.sendRequestUnlessClosed(pending, waitLimit: remaining, settling: request.waiter)
                 } else {
-                    let (outcome, handedBack) = await cell.sendUnlessClosed(pending, waitLimit: remaining)
-                    (delivery, bounced) = (RequestDelivery(outcome: outcome), handedBack)
+                    (outcome, bounced) = await cell.sendUnlessClosed(pending, waitLimit: remaining)
                 }
-                guard let bounced else { return delivery }
+                guard let bounced else { return outcome }
                 // Retired between lookup and send: the next lookup finds its successor.
                 pending = bounced
                 reserved = false
             case .full:
                 guard case .suspend(let timeout) = registry.options.mailbox.overflow else {
-                    return RequestDelivery(outcome: undelivered(pending, key: key, .full))
+                    return undelivered(pending, key: key, .full)
                 }
                 let slotTimeout = switch (timeout, remaining) {
                 case (let policy?, let left?): min(policy, left)
@@ -112,9 +112,9 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
                 }
                 switch await registry.waitForSlot(timeout: slotTimeout) {
                 case .granted: reserved = true
-                case .timedOut: return RequestDelivery(outcome: undelivered(pending, key: key, .timedOut))
-                case .cancelled: return RequestDelivery(outcome: undelivered(pending, key: key, .cancelled))
-                case .stopped: return RequestDelivery(outcome: undelivered(pending, key: key, .stopped))
+                case .timedOut: return undelivered(pending, key: key, .timedOut)
+                case .cancelled: return undelivered(pending, key: key, .cancelled)
+                case .stopped: return undelivered(pending, key: key, .stopped)
                 }
             }
         }
@@ -162,8 +162,8 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             guard let owner = registry.ownerCell else { throw .stopped(.root) }
             target = owner
         }
-        return try await performAsk(target: target, timeout: timeout, makeRequest) { request, limit in
-            await deliver(request, to: key, within: limit, asRequest: true)
+        return try await performAsk(target: target, timeout: timeout, makeRequest) { request, limit, waiter in
+            await deliver(request, to: key, within: limit, request: (true, waiter))
         }
     }
 
@@ -179,10 +179,10 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
     ) async throws(AskError) -> Reply? {
         guard let cell = registry.existing(key) else { return nil }
         do {
-            return try await performAsk(target: cell, timeout: timeout, makeRequest) { request, limit in
+            return try await performAsk(target: cell, timeout: timeout, makeRequest) { request, limit, waiter in
                 // Retired meanwhile: its successor (if any) starts fresh, so nothing is owed.
-                let (delivery, bounced) = await cell.sendRequestUnlessClosed(request, waitLimit: limit)
-                return bounced == nil ? delivery : RequestDelivery(outcome: .stopped)
+                let (outcome, bounced) = await cell.sendRequestUnlessClosed(request, waitLimit: limit, settling: waiter)
+                return bounced == nil ? outcome : .stopped
             }
         } catch {
             if case .stopped = error { return nil }

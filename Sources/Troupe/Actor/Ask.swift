@@ -28,10 +28,10 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
     /// path alone is an actor that asked itself from its own handler.
     ///
     /// Only asks made from inside an actor's handler (or its `started`/`stopping` hooks)
-    /// take part. Usually the request was not delivered (it is a dead letter with reason
-    /// ``DeadLetterReason/askCycle``); when two actors ask each other at the same moment,
-    /// the second one's request may already be queued: the other actor handles it later,
-    /// and its reply is ignored. Either way ``ActorSystem/askCyclesTotal`` counts it.
+    /// take part. The request was not delivered: it is a dead letter with reason
+    /// ``DeadLetterReason/askCycle``, and ``ActorSystem/askCyclesTotal`` counts it. Of two
+    /// actors that ask each other at the same moment, exactly one gets this error; the
+    /// other's ask completes once this one's handler moves on.
     case deadlock(cycle: [ActorPath])
 
     public var description: String {

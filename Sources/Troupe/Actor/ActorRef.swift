@@ -53,7 +53,7 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
     ///   (at once, not at the deadline), a request handled without reply, cancellation of
     ///   the calling task, the error the actor replied with, or, asked from inside a
     ///   handler, a cycle of actors waiting on each other (``AskError/deadlock(cycle:)``).
-    @inlinable
+    @inlinable @inline(__always)
     public nonisolated(nonsending) func ask<Reply: Sendable>(
         timeout: Duration? = nil,
         _ makeRequest: (ReplyTo<Reply>) -> Message

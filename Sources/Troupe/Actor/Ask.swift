@@ -64,7 +64,7 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
 /// recorded before the request is delivered: one that would close a cycle is not delivered
 /// and fails with ``AskError/deadlock(cycle:)``. An ask from any other task reads the same
 /// task-local as before (its wait then registers with no cell) and pays nothing more.
-@inlinable
+@inlinable @inline(__always)
 nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     target: CellBase,
     timeout: Duration?,
@@ -73,7 +73,10 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
 ) async throws(AskError) -> Reply {
     let system = target.system
     let timeout = timeout ?? system.configuration.askTimeout
-    let asker = IncarnationScope.current?.cellForCurrentTask
+    let cell = IncarnationScope.current?.cellForCurrentTask
+    // A node of this system's graph: a handler of this system (an ask across systems is
+    // not checked; each system's graph has its own lock).
+    let asker = cell?.system === system ? cell : nil
     if let asker, let cycle = system.waitForGraph.beginWait(asker: asker, on: target) {
         throw refuseAskClosingCycle(cycle, target: target, timeout: timeout, makeRequest)
     }
@@ -91,7 +94,7 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
         case .stopped, .enqueued: throw .stopped(target.path)
         }
     }
-    let result = await awaitCancellably(pending, registeringWith: asker) { await pending.wait() }
+    let result = await awaitCancellably(pending, registeringWith: cell) { await pending.wait() }
     if let asker { system.waitForGraph.endWait(asker: asker) }
     system.deadlines.remove(pending)
     return try result.get()

@@ -86,8 +86,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// User messages that left the mailbox unhandled (evicted, or dropped on stop).
     let messagesFinishedUnhandled = Atomic<Int>(0)
     /// The cell this cell's incarnation waits on (an ask), and the ordinal of the request in
-    /// that cell's mailbox; 0: no wait. Written under the graph's lock.
-    @exclusivity(unchecked) var awaitedCell: CellBase?
+    /// that cell's mailbox; 0: no wait. Written under the graph's lock. Unretained: set only
+    /// while the ask runs, whose caller holds that cell (see ``WaitForGraph``); compared
+    /// by address, so the hot path touches no reference count.
+    @exclusivity(unchecked) var awaitedCell: Unmanaged<CellBase>?
     let awaitedOrdinal = Atomic<Int>(0)
 
     /// True when system messages wait (a relaxed load: the consumer checks it after every

@@ -62,7 +62,9 @@ import Synchronization
 /// checked (its asks end at their deadlines, as without this graph).
 ///
 /// # Thread safety
-/// `awaitedCell` is written only by the cell's own incarnation task under `lock`; walkers
+/// `awaitedCell` is unowned: it is set in step 1 and cleared in step 3, both inside the
+/// ask, whose caller holds the target alive meanwhile; walkers follow it only under `lock`,
+/// so never after step 3. It is written only by the cell's own incarnation task under `lock`; walkers
 /// read it under `lock`, and that task also reads it without the lock (step 2; reads do not
 /// race). `awaitedOrdinal` is atomic. The finished counts are atomics whose writes precede,
 /// in each writer's program order, the lock operations that would let a walker depend on
@@ -89,11 +91,17 @@ final class WaitForGraph: Sendable {
     func beginWait(asker: CellBase, on target: CellBase) -> [ActorPath]? {
         lock.lock()
         defer { lock.unlock() }
+        // The usual case, without a walk: the target is another actor that waits on nobody.
+        if target !== asker && target.awaitedOrdinal.load(ordering: .relaxed) == 0 {
+            asker.awaitedCell = Unmanaged.passUnretained(target)
+            asker.awaitedOrdinal.store(Self.unsettled, ordering: .relaxed)
+            return nil
+        }
         if let hops = hopsBack(to: asker, from: target) {
             cycles.add(1, ordering: .relaxed)
             return pathsOfCycle(asker: asker, from: target, hops: hops)
         }
-        asker.awaitedCell = target
+        asker.awaitedCell = Unmanaged.passUnretained(target)
         asker.awaitedOrdinal.store(Self.unsettled, ordering: .relaxed)
         return nil
     }
@@ -127,7 +135,7 @@ final class WaitForGraph: Sendable {
         for _ in 0..<hops {
             paths.append(current.path)
             guard let next = current.awaitedCell else { break }
-            current = next
+            current = next.takeUnretainedValue()
         }
         return paths
     }
@@ -135,7 +143,7 @@ final class WaitForGraph: Sendable {
     /// Under `lock`: the cell `cell` waits on, if that edge blocks.
     private func blockingEdge(of cell: CellBase) -> CellBase? {
         let ordinal = cell.awaitedOrdinal.load(ordering: .relaxed)
-        guard ordinal != 0, let next = cell.awaitedCell, next.messagesFinished < ordinal else { return nil }
+        guard ordinal != 0, let next = cell.awaitedCell?.takeUnretainedValue(), next.messagesFinished < ordinal else { return nil }
         return next
     }
 }
@@ -169,7 +177,7 @@ extension CellBase {
     /// ask redirected to another cell leaves the graph instead, see ``leaveWaitUnlessOn(_:)``).
     @usableFromInline
     func settleWait(on receiver: CellBase, ordinal: Int) {
-        guard awaitedCell === receiver else { return }
+        guard awaitedCell?.toOpaque() == Unmanaged.passUnretained(receiver).toOpaque() else { return }
         awaitedOrdinal.store(ordinal, ordering: .relaxed)
     }
 
@@ -179,7 +187,7 @@ extension CellBase {
     /// reported as a false cycle.
     @usableFromInline
     func leaveWaitUnlessOn(_ receiver: CellBase) {
-        guard let awaited = awaitedCell, awaited !== receiver else { return }
+        guard let awaited = awaitedCell, awaited.toOpaque() != Unmanaged.passUnretained(receiver).toOpaque() else { return }
         system.waitForGraph.endWait(asker: self)
     }
 }

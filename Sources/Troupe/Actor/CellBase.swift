@@ -25,7 +25,7 @@ public enum ActorState: String, Sendable, Hashable {
 /// consumer; any thread may enqueue.
 @usableFromInline
 // Unchecked Sendable: every mutable stored property is guarded by `lock`, except
-// atomics, `awaitedCell` (guarded by the system's wait-for graph lock) and the properties
+// atomics, `awaitedCell` (written under the system's wait-for graph lock) and the properties
 // documented as owned by the cell's current incarnation task, which only that task touches.
 class CellBase: @unchecked Sendable, CustomStringConvertible {
 
@@ -60,6 +60,15 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     var incarnationEnded: Completion<ExitReason>?
     var lastEnd: (incarnation: Int, reason: ExitReason)?
     var terminationReason: ExitReason?
+    // The cell's edge in the wait-for graph (see ``WaitForGraph``), among fields that change
+    // about once per incarnation, away from those written on every message: other actors'
+    // asks read it, and a cache line the consumer keeps writing would miss each time.
+    /// The cell this cell's incarnation waits on (an ask), and the ordinal of the request in
+    /// that cell's mailbox; 0: no wait. Written under the graph's lock. Unretained: set only
+    /// while the ask runs, whose caller holds that cell (see ``WaitForGraph``); compared
+    /// by address, so the hot path touches no reference count.
+    @exclusivity(unchecked) var awaitedCell: Unmanaged<CellBase>?
+    let awaitedOrdinal = Atomic<Int>(0)
     /// Set when the supervisor gave up waiting for the running incarnation (see
     /// ``abandonRunningIncarnation(after:)``); never cleared: this cell never runs again.
     private var abandoned = false
@@ -80,17 +89,12 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     let isEnding = Atomic<Bool>(false)
 
     // The cell as a node of the system's wait-for graph (see ``WaitForGraph``, which
-    // states who writes each of these and why the split counters are enough).
+    // states who writes each of these and why the split counters are enough; the edge
+    // itself is declared with the lifecycle fields above).
     /// User messages finished by handlers: written only by whoever holds the actor's turn.
     let messagesFinishedByTurns = Atomic<Int>(0)
     /// User messages that left the mailbox unhandled (evicted, or dropped on stop).
     let messagesFinishedUnhandled = Atomic<Int>(0)
-    /// The cell this cell's incarnation waits on (an ask), and the ordinal of the request in
-    /// that cell's mailbox; 0: no wait. Written under the graph's lock. Unretained: set only
-    /// while the ask runs, whose caller holds that cell (see ``WaitForGraph``); compared
-    /// by address, so the hot path touches no reference count.
-    @exclusivity(unchecked) var awaitedCell: Unmanaged<CellBase>?
-    let awaitedOrdinal = Atomic<Int>(0)
 
     /// True when system messages wait (a relaxed load: the consumer checks it after every
     /// message and takes the lock only when it is set).

@@ -62,9 +62,10 @@ import Synchronization
 /// checked (its asks end at their deadlines, as without this graph).
 ///
 /// # Thread safety
-/// `awaitedCell` is unowned: it is set in step 1 and cleared in step 3, both inside the
-/// ask, whose caller holds the target alive meanwhile; walkers follow it only under `lock`,
-/// so never after step 3. It is written only by the cell's own incarnation task under `lock`; walkers
+/// `awaitedCell` is unretained (`Unmanaged`): it is set in step 1 and cleared in step 3,
+/// both inside the ask, whose caller holds the target alive meanwhile; walkers follow it
+/// only under `lock`, so never after step 3. It is written only by the cell's own
+/// incarnation task under `lock`; walkers
 /// read it under `lock`, and that task also reads it without the lock (step 2; reads do not
 /// race). `awaitedOrdinal` is atomic. The finished counts are atomics whose writes precede,
 /// in each writer's program order, the lock operations that would let a walker depend on

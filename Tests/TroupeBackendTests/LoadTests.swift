@@ -110,7 +110,7 @@ import TroupeStore
             let stats = Stats.parse(try await root.ok("STATS").text ?? "")
             for name in [
                 "connections", "actors", "mailbox_depth_total", "mailbox_depth_max", "mailbox_dropped_total", "restarts_total",
-                "abandoned_tasks_total",
+                "abandoned_tasks_total", "ask_cycles_total",
                 "pool_in_use", "pool_idle", "pool_waiting", "cache_hits", "cache_misses", "rate_limited",
             ] {
                 #expect(stats[name] != nil, "STATS lacks \(name)")

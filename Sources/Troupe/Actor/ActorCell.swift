@@ -110,15 +110,19 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// or hands it back if the policy is `suspend` and the lane is full: the caller then
     /// waits for room with ``park(_:waitLimit:handBackIfClosed:)``, as ``send(_:waitLimit:)``
     /// does. An ask uses this so that a request answered at once never awaits.
+    /// `waiter`: the asking handler's cell, whose edge in the ``WaitForGraph`` is settled
+    /// with the request's ordinal here under the same lock hold, before anyone can take it.
     @inlinable
-    final func offerWithoutWaiting(_ message: consuming Message) -> ImmediateDelivery<Message> {
+    final func offerWithoutWaiting(_ message: consuming Message, settling waiter: CellBase?) -> ImmediateDelivery<Message> {
         lock.lock()
         if let parked = takeImmediateTurnLocked() {
+            if let waiter { settleWaitLocked(of: waiter, entered: true) }
             lock.unlock()
             runImmediateTurn(message, parked: parked)
             return .settled(.enqueued)
         }
         let offer = user.offer(message, mayWait: true)
+        if let waiter { settleWaitLocked(of: waiter, entered: offer.entered) }
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
         wake?.resume()
@@ -183,6 +187,9 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
               !immediateTurnsDeclined,
               ImmediateTurns.mayEnter(limit: system.configuration.immediateTurnDepth) else { return nil }
         consumer = nil
+        // The message counts as entering the mailbox now (its ordinal, for the wait-for
+        // graph), and as finished when its handler returns.
+        user.countEnteredForTurn()
         return parked
     }
 
@@ -195,18 +202,17 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         let outer = ImmediateTurns.enter(self)
         let outcome = immediateTurn.unsafelyUnwrapped(self, message)
         ImmediateTurns.leave(restoring: outer)
+        if outcome != .declined { noteMessageFinished() }
         lock.lock()
         let wake: Bool
         switch outcome {
         case .handled:
-            user.countHandledAtOnce()
             processed &+= 1
             wake = !user.isEmpty || !systemQueue.isEmpty
         case .declined:
             user.putBackFirst(message)
             wake = true
         case .needsLoop:
-            user.countHandledAtOnce()
             processed &+= 1
             turnNeedsLoop = true
             wake = true
@@ -230,6 +236,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     final func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> UnsafeContinuation<Void, Never>? {
         switch offer {
         case .enqueued, .enqueuedEvicting:
+            // Counted under the lock that evicted, so the consumer sees it (WaitForGraph).
+            if case .enqueuedEvicting = offer { noteMessagesLeftUnhandled(1) }
             guard consumerWantsUser, let waiting = consumer else { return nil }
             consumer = nil
             return waiting
@@ -427,7 +435,10 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         if leftovers { discardLeftovers() }
         var messages: [Message] = []
         var senders: [(Message, UnsafeContinuation<SendOutcome, Never>)] = []
-        lock.withLock { user.close(discarding: &messages, senders: &senders) }
+        lock.withLock {
+            user.close(discarding: &messages, senders: &senders)
+            noteMessagesLeftUnhandled(messages.count)
+        }
         for message in messages {
             system.deadLetters.record(message, to: path, reason: .actorStopped)
         }
@@ -449,6 +460,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         assertOwnedByIncarnation(orBetweenIncarnations: true, "leftovers")
         let discarded = leftovers
         leftovers.removeAll()
+        noteMessagesLeftUnhandled(discarded.count)
         for message in discarded {
             system.deadLetters.record(message, to: path, reason: .actorStopped)
         }

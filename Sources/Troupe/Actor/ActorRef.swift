@@ -51,16 +51,17 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
     ///   room; default: the system's `askTimeout`.
     /// - Throws: ``AskError``: a timeout, a refused or dropped request, the actor stopping
     ///   (at once, not at the deadline), a request handled without reply, cancellation of
-    ///   the calling task, or the error the actor replied with.
-    @inlinable
+    ///   the calling task, the error the actor replied with, or, asked from inside a
+    ///   handler, a cycle of actors waiting on each other (``AskError/deadlock(cycle:)``).
+    @inlinable @inline(__always)
     public nonisolated(nonsending) func ask<Reply: Sendable>(
         timeout: Duration? = nil,
         _ makeRequest: (ReplyTo<Reply>) -> Message
     ) async throws(AskError) -> Reply {
         try await performAsk(
             target: cell, timeout: timeout, makeRequest,
-            offer: { [cell] request in cell.offerWithoutWaiting(request) },
-            wait: { [cell] request, limit in await cell.park(request, waitLimit: limit).0 }
+            offer: { [cell] request, waiter in cell.offerWithoutWaiting(request, settling: waiter) },
+            wait: { [cell] request, limit, _ in await cell.park(request, waitLimit: limit).0 }
         )
     }
 

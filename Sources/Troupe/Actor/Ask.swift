@@ -22,6 +22,17 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
     /// Nothing to ask yet: a ``ChildRef`` whose spec has not been placed in a tree (start
     /// the spec first). The value names the ref, with its message type.
     case notPlaced(String)
+    /// The ask would have closed a cycle of actors waiting on each other's replies, so it
+    /// failed at once instead of at its deadline. `cycle` names the actors in order, the
+    /// asker first: each waits on the next for a reply, and the last waits on the asker. One
+    /// path alone is an actor that asked itself from its own handler.
+    ///
+    /// Only asks made from inside an actor's handler (or its `started`/`stopping` hooks)
+    /// take part. The request was not delivered: it is a dead letter with reason
+    /// ``DeadLetterReason/askCycle``, and ``ActorSystem/askCyclesTotal`` counts it. Of two
+    /// actors that ask each other at the same moment, exactly one gets this error; the
+    /// other's ask completes once this one's handler moves on.
+    case deadlock(cycle: [ActorPath])
 
     public var description: String {
         switch self {
@@ -33,6 +44,9 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
         case .cancelled: "the request was cancelled"
         case .failed(let error): "\(error)"
         case .notPlaced(let ref): "\(ref) is not placed in a running tree yet"
+        case .deadlock(let cycle):
+            "deadlock: " + (cycle + cycle.prefix(1)).map(\.description).joined(separator: " → ")
+                + " (each waits on the next for a reply)"
         }
     }
 }
@@ -47,31 +61,46 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
 /// `wait` then delivers it waiting, with the ask's timeout as the limit of that wait, so
 /// the deadline covers the whole ask. An ask answered during `offer` (in an immediate
 /// turn) returns without an `await` that suspends or hops, and without a deadline entry.
+/// `offer` also gets the asking handler's cell, if any, whose edge in the
+/// ``WaitForGraph`` it settles with the request's ordinal.
 ///
 /// The deadline is registered when the ask first has to wait (for room or for the
 /// reply), so it counts from then; what came before never suspended.
-@inlinable
+///
+/// An ask made from inside an actor's handler is an edge of the system's wait-for graph,
+/// recorded before the request is delivered: one that would close a cycle is not delivered
+/// and fails with ``AskError/deadlock(cycle:)``. An ask from any other task reads the same
+/// task-local as before (its wait then registers with no cell) and pays nothing more.
+@inlinable @inline(__always)
 nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     target: CellBase,
     timeout: Duration?,
     _ makeRequest: (ReplyTo<Reply>) -> Message,
-    offer: (consuming Message) -> ImmediateDelivery<Message>,
-    wait: nonisolated(nonsending) (Message, Duration) async -> SendOutcome
+    offer: (consuming Message, _ waiter: CellBase?) -> ImmediateDelivery<Message>,
+    wait: nonisolated(nonsending) (Message, Duration, _ waiter: CellBase?) async -> SendOutcome
 ) async throws(AskError) -> Reply {
     let system = target.system
     let timeout = timeout ?? system.configuration.askTimeout
+    let cell = IncarnationScope.current?.cellForCurrentTask
+    // A node of this system's graph: a handler of this system (an ask across systems is
+    // not checked; each system's graph has its own lock).
+    let asker = cell?.system === system ? cell : nil
+    if let asker, let cycle = system.waitForGraph.beginWait(asker: asker, on: target) {
+        throw refuseAskClosingCycle(cycle, target: target, timeout: timeout, makeRequest)
+    }
     let pending = PendingReply<Reply>(timeout: timeout)
     var hasDeadline = false
     let outcome: SendOutcome
-    switch offer(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target)))) {
+    switch offer(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))), asker) {
     case .settled(let settled):
         outcome = settled
     case .mustWait(let request):
         system.deadlines.add(pending, timeout: timeout)
         hasDeadline = true
-        outcome = await wait(request, timeout)
+        outcome = await wait(request, timeout, asker)
     }
     guard outcome == .enqueued else {
+        if let asker { system.waitForGraph.endWait(asker: asker) }
         if hasDeadline { system.deadlines.remove(pending) }
         switch outcome {
         case .full: throw .mailboxFull(target.path)
@@ -82,11 +111,13 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
         }
     }
     if let answered = pending.resultIfFinished {
+        if let asker { system.waitForGraph.endWait(asker: asker) }
         if hasDeadline { system.deadlines.remove(pending) }
         return try answered.get()
     }
     if !hasDeadline { system.deadlines.add(pending, timeout: timeout) }
-    let result = await awaitCancellably(pending) { await pending.wait() }
+    let result = await awaitCancellably(pending, registeringWith: cell) { await pending.wait() }
+    if let asker { system.waitForGraph.endWait(asker: asker) }
     system.deadlines.remove(pending)
     return try result.get()
 }
@@ -98,6 +129,24 @@ enum ImmediateDelivery<Message> {
     case settled(SendOutcome)
     /// The mailbox is full and its policy says wait: the message, to deliver waiting.
     case mustWait(Message)
+}
+
+/// An ask refused before delivery because it would close `cycle`: its request becomes a
+/// dead letter (``DeadLetterReason/askCycle``), and the error to throw is returned.
+@usableFromInline
+func refuseAskClosingCycle<Message: Sendable, Reply: Sendable>(
+    _ cycle: [ActorPath],
+    target: CellBase,
+    timeout: Duration,
+    _ makeRequest: (ReplyTo<Reply>) -> Message
+) -> AskError {
+    let error = AskError.deadlock(cycle: cycle)
+    // Finished first, so a reply from whoever sees the dead letter is ignored.
+    let pending = PendingReply<Reply>(timeout: timeout)
+    pending.finish(.failure(error))
+    let request = makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target)))
+    target.system.deadLetters.record(request, to: target.path, reason: .askCycle)
+    return error
 }
 
 /// The object every copy of a ``ReplyTo`` shares. When the last copy goes away without a

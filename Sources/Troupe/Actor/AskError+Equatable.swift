@@ -18,6 +18,7 @@ extension AskError: Equatable {
         case .cancelled: if case .cancelled = rhs { return true }
         case .failed(let error): if case .failed(let other) = rhs { return sameError(error, other) }
         case .notPlaced(let ref): if case .notPlaced(ref) = rhs { return true }
+        case .deadlock(let cycle): if case .deadlock(cycle) = rhs { return true }
         }
         return false
     }

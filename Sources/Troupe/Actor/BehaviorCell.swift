@@ -159,6 +159,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                         if faultCountdown == 0 {
                             // As if its handler threw: the message counts as processed.
                             report.handled += 1
+                            noteMessageFinished()
                             keepLeftovers(batch, from: index)
                             publishReport(report)
                             return .failed(InjectedFault(path: path))
@@ -168,11 +169,13 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                         try await handleMessage(message, context)
                     } catch {
                         report.handled += 1
+                        noteMessageFinished()
                         keepLeftovers(batch, from: index)
                         publishReport(report)
                         return .failed(error)
                     }
                     report.handled += 1
+                    noteMessageFinished()
                     if sampled && index - 1 == first {
                         report.sampledLatencyNanos = monotonicNanoseconds() - startedAt
                     }

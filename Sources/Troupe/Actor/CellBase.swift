@@ -25,9 +25,10 @@ public enum ActorState: String, Sendable, Hashable {
 /// consumer; any thread may enqueue.
 @usableFromInline
 // Unchecked Sendable: every mutable stored property is guarded by `lock`, except
-// `systemPending` and `isEnding` (atomics) and the properties documented as owned by an
-// incarnation's task (this cell's, or for `slotInParent` its parent's), which only that
-// task touches (checked in debug builds by `assertOwnedByIncarnation`).
+// `systemPending` and `isEnding` (atomics), `awaitedCell` (written under the system's
+// wait-for graph lock) and the properties documented as owned by an incarnation's task
+// (this cell's, or for `slotInParent` its parent's), which only that task touches
+// (checked in debug builds by `assertOwnedByIncarnation`).
 class CellBase: @unchecked Sendable, CustomStringConvertible {
 
     @usableFromInline let path: ActorPath
@@ -61,6 +62,15 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// Made on demand (most incarnations end without anyone waiting for them); the
     /// lifecycle's `lastEnd` answers a wait that starts after the end. Reset by each launch.
     var incarnationEnded: Completion<ExitReason>?
+    // The cell's edge in the wait-for graph (see ``WaitForGraph``), among fields that change
+    // about once per incarnation, away from those written on every message: other actors'
+    // asks read it, and a cache line the consumer keeps writing would miss each time.
+    /// The cell this cell's incarnation waits on (an ask), and the ordinal of the request in
+    /// that cell's mailbox; 0: no wait. Written under the graph's lock. Unretained: set only
+    /// while the ask runs, whose caller holds that cell (see ``WaitForGraph``); compared
+    /// by address, so the hot path touches no reference count.
+    @exclusivity(unchecked) var awaitedCell: Unmanaged<CellBase>?
+    let awaitedOrdinal = Atomic<Int>(0)
     var watchers: [ObjectIdentifier: Watcher] = [:]
     /// Live children by identity, with their start sequence (for ordering) and by name (for
     /// lookups): O(1) to add and remove, however many children a keyed supervisor has.
@@ -76,6 +86,14 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// lock: a reply channel released while some lock is held (its message was dropped under
     /// a cell's lock) asks it to choose between "stopped" and "no reply".
     let isEnding = Atomic<Bool>(false)
+
+    // The cell as a node of the system's wait-for graph (see ``WaitForGraph``, which
+    // states who writes each of these and why the split counters are enough; the edge
+    // itself is declared with the lifecycle fields above).
+    /// User messages finished by handlers: written only by whoever holds the actor's turn.
+    let messagesFinishedByTurns = Atomic<Int>(0)
+    /// User messages that left the mailbox unhandled (evicted, or dropped on stop).
+    let messagesFinishedUnhandled = Atomic<Int>(0)
 
     /// True when system messages wait (a relaxed load: the consumer checks it after every
     /// message and takes the lock only when it is set).

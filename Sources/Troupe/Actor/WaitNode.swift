@@ -53,7 +53,19 @@ nonisolated(nonsending) func awaitCancellably<Value>(
     _ node: WaitNode,
     _ wait: nonisolated(nonsending) () async -> Value
 ) async -> Value {
-    if let cell = IncarnationScope.current?.cellForCurrentTask {
+    await awaitCancellably(node, registeringWith: IncarnationScope.current?.cellForCurrentTask, wait)
+}
+
+/// ``awaitCancellably(_:_:)`` for a caller that already looked up the incarnation's cell
+/// (`IncarnationScope.current?.cellForCurrentTask`): a wait in an incarnation's own task
+/// registers with its cell, any other installs a cancellation handler.
+@inlinable
+nonisolated(nonsending) func awaitCancellably<Value>(
+    _ node: WaitNode,
+    registeringWith cell: CellBase?,
+    _ wait: () async -> Value
+) async -> Value {
+    if let cell {
         cell.registerWait(node)
         if Task.isCancelled { node.cancelWait() }
         let value = await wait()

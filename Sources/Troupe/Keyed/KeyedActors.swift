@@ -71,7 +71,14 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
     }
 
     /// ``send(_:to:)`` whose waits together end by `limit` from now (an ask's deadline).
-    nonisolated(nonsending) func deliver(_ message: Message, to key: Key, within limit: Duration?) async -> SendOutcome {
+    /// `request`: the request of an ask, with the asking handler's cell if any (its edge in
+    /// the ``WaitForGraph`` is settled by the send, or left if the key's actor changed).
+    nonisolated(nonsending) func deliver(
+        _ message: Message,
+        to key: Key,
+        within limit: Duration?,
+        request: (isRequest: Bool, waiter: CellBase?) = (false, nil)
+    ) async -> SendOutcome {
         // Only a limited send reads the clock (the plain send's path takes no extra lock).
         let clock = limit == nil ? nil : registry.system?.clock
         let deadline = limit.flatMap { limit in clock?.now.advanced(by: limit) }
@@ -83,7 +90,13 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             case .stopped:
                 return undelivered(pending, key: key, .stopped)
             case .cell(let cell):
-                let (outcome, bounced) = await cell.sendUnlessClosed(pending, waitLimit: remaining)
+                let (outcome, bounced): (SendOutcome, Message?)
+                if request.isRequest {
+                    request.waiter?.leaveWaitUnlessOn(cell)
+                    (outcome, bounced) = await cell.sendRequestUnlessClosed(pending, waitLimit: remaining, settling: request.waiter)
+                } else {
+                    (outcome, bounced) = await cell.sendUnlessClosed(pending, waitLimit: remaining)
+                }
                 guard let bounced else { return outcome }
                 // Retired between lookup and send: the next lookup finds its successor.
                 pending = bounced
@@ -150,8 +163,8 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             target = owner
         }
         return try await performAsk(
-            target: target, timeout: timeout, makeRequest, offer: { .mustWait($0) },
-            wait: { request, limit in await deliver(request, to: key, within: limit) }
+            target: target, timeout: timeout, makeRequest, offer: { request, _ in .mustWait(request) },
+            wait: { request, limit, waiter in await deliver(request, to: key, within: limit, request: (true, waiter)) }
         )
     }
 
@@ -168,10 +181,10 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
         guard let cell = registry.existing(key) else { return nil }
         do {
             return try await performAsk(
-                target: cell, timeout: timeout, makeRequest, offer: { .mustWait($0) },
-                wait: { request, limit in
+                target: cell, timeout: timeout, makeRequest, offer: { request, _ in .mustWait(request) },
+                wait: { request, limit, waiter in
                     // Retired meanwhile: its successor (if any) starts fresh, so nothing is owed.
-                    let (outcome, bounced) = await cell.sendUnlessClosed(request, waitLimit: limit)
+                    let (outcome, bounced) = await cell.sendRequestUnlessClosed(request, waitLimit: limit, settling: waiter)
                     return bounced == nil ? outcome : .stopped
                 }
             )

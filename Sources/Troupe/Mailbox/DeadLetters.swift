@@ -15,6 +15,9 @@ public enum DeadLetterReason: String, Sendable, Hashable, CaseIterable {
     case sendTimedOut
     /// The sending task was cancelled while it waited for space.
     case sendCancelled
+    /// The request of an ask that would have closed a cycle of actors waiting on each
+    /// other's replies; the ask failed with ``AskError/deadlock(cycle:)`` instead.
+    case askCycle
 }
 
 /// A message that was not delivered, as seen by a dead-letter observer.
@@ -78,6 +81,7 @@ public final class DeadLetterOffice: Sendable {
         case .actorStopped: 3
         case .sendTimedOut: 4
         case .sendCancelled: 5
+        case .askCycle: 6
         }
     }
 

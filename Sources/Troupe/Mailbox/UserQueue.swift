@@ -171,21 +171,22 @@ struct UserQueue<Message: Sendable>: ~Copyable {
         isClosed = false
     }
 
+    /// Counts a message taken by an immediate turn as entering the lane (it never enters
+    /// the ring unless declined): its ordinal is `enqueuedTotal` from now on.
+    @inlinable
+    mutating func countEnteredForTurn() {
+        enqueuedTotal &+= 1
+        if highWaterMark == 0 { highWaterMark = 1 }
+    }
+
     /// Puts back, ahead of everything, a message an immediate turn took from an empty lane
-    /// and its behavior declined (the loop handles it next). It was admitted when the lane
-    /// was empty, so it may take the lane one over its capacity, briefly.
+    /// and its behavior declined (the loop handles it next; it was counted when the turn
+    /// took it). It was admitted when the lane was empty, so it may take the lane one over
+    /// its capacity, briefly.
     @usableFromInline
     mutating func putBackFirst(_ message: Message) {
         ring.prepend(message)
-        enqueuedTotal &+= 1
         if ring.count > highWaterMark { highWaterMark = ring.count }
-    }
-
-    /// Counts a message handled in an immediate turn (it never entered the ring).
-    @inlinable
-    mutating func countHandledAtOnce() {
-        enqueuedTotal &+= 1
-        if highWaterMark == 0 { highWaterMark = 1 }
     }
 
     @inlinable

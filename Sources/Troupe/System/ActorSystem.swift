@@ -39,6 +39,8 @@ public final class ActorSystem: @unchecked Sendable {
     @usableFromInline let lifecycle = Observers<LifecycleEvent>()
     /// Deadlines of asks and waiting senders (one sweep timer for all).
     @usableFromInline let deadlines: DeadlineLanes
+    /// Who waits on whom among handlers that ask, so an ask closing a cycle fails at once.
+    @usableFromInline let waitForGraph = WaitForGraph()
 
     let executor: ActorExecutor
     private let liveTasks = Atomic<Int>(0)
@@ -171,6 +173,11 @@ public final class ActorSystem: @unchecked Sendable {
     /// Tasks abandoned since the system started, whether or not they ended since: a
     /// counter, like ``DeadLetterOffice/total``. Each abandonment is also logged (warning).
     public var abandonedTasksTotal: Int { abandonedTasksEver.load(ordering: .relaxed) }
+
+    /// Asks that failed with ``AskError/deadlock(cycle:)`` since the system started: each
+    /// would have closed a cycle of actors waiting on each other's replies. A counter, like
+    /// ``abandonedTasksTotal``; a nonzero value is a design bug in the actors involved.
+    public var askCyclesTotal: Int { waitForGraph.cyclesDetected }
 
     /// Metrics of the actor at `path`.
     public func metrics(at path: ActorPath) -> ActorMetrics? {

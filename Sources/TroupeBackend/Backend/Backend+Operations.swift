@@ -35,6 +35,7 @@ extension Backend {
         lines.append(("restarts_total", "\(all.reduce(0) { $0 + $1.restarts })"))
         lines.append(("dead_letters_total", "\(system.deadLetters.total)"))
         lines.append(("abandoned_tasks_total", "\(system.abandonedTasksTotal)"))
+        lines.append(("ask_cycles_total", "\(system.askCyclesTotal)"))
         for (name, keyed) in [("sessions", sessions.metrics), ("caches", caches.metrics), ("rooms", rooms.metrics)] {
             lines.append(("\(name)_live", "\(keyed.live)"))
             lines.append(("\(name)_passivated", "\(keyed.passivated)"))

@@ -25,6 +25,8 @@ extension ErrorReply {
         // room that committed a SAY, then failed), so the caller must not assume it did not.
         case .stopped, .noReply: ErrorReply(.timeout, "the service restarted before it replied; the request may or may not have taken effect")
         case .notPlaced: ErrorReply(.unavailable, "the service is not running")
+        // Services waiting on each other's replies: a bug in the server, not the request.
+        case .deadlock: ErrorReply(.unavailable, "internal error: services waiting on each other")
         case .cancelled: ErrorReply(.timeout, "the request was cancelled")
         case .failed(let cause): from(cause)
         }

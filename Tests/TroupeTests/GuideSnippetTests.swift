@@ -21,7 +21,7 @@ import TroupeTesting
     /// and every line of Backend.md's is one of TroupeBackendTests/GuideSnippetTests.swift;
     /// so a snippet changed in a guide alone fails here.
     @Test(arguments: [
-        ("Documentation/Embedding.md", "Tests/TroupeTests/GuideSnippetTests.swift", 18),
+        ("Documentation/Embedding.md", "Tests/TroupeTests/GuideSnippetTests.swift", 19),
         ("Documentation/Backend.md", "Tests/TroupeBackendTests/GuideSnippetTests.swift", 1),
     ])
     func everySnippetOfTheGuideIsCompiled(guide: String, compiledIn file: String, snippetCount: Int) throws {
@@ -40,6 +40,15 @@ import TroupeTesting
         let (outcome, value) = try await GuideAnActor.snippet()
         #expect(outcome == .enqueued)
         #expect(value == 6)
+    }
+
+    @Test func immediateTurns() async throws {
+        let system = try ActorSystem.forTesting()
+        let counter = try await system.spawn("counter", mailbox: mailbox(8)) { GuideImmediateTurns.Counter() }
+        for _ in 0..<3 { await counter.send(.add(2)) }
+        let count = try await counter.ask { .read($0) }
+        #expect(count == 6)
+        await system.shutdown()
     }
 
     @Test func theActorSystemDocComment() async throws {
@@ -241,6 +250,27 @@ enum GuideAnActor {
         let value = try await counter.ask { .get($0) }
         await system.shutdown()
         return value
+    }
+}
+
+// MARK: - Immediate turns
+
+/// Embedding.md, "Handlers that never await: immediate turns".
+enum GuideImmediateTurns {
+    enum CounterMessage: Sendable {
+        case add(Int)
+        case read(ReplyTo<Int>)
+    }
+
+    struct Counter: SynchronousBehavior {
+        var count = 0
+
+        mutating func receiveSynchronously(_ message: CounterMessage, context: ActorContext<CounterMessage>) throws {
+            switch message {
+            case .add(let amount): count += amount
+            case .read(let reply): reply.reply(count)
+            }
+        }
     }
 }
 

@@ -32,7 +32,7 @@ struct PaymentDeclined: Error, CustomStringConvertible {
 
 /// Takes orders one at a time and charges each through the payment processor.
 struct OrderDesk: Behavior {
-    let payments: ActorRef<PaymentMessage>
+    let payments: ChildRef<PaymentMessage>
     var accepted = 0
     var failed = 0
 
@@ -83,11 +83,12 @@ struct EmbeddedShop {
     static func main() async throws {
         let system = ActorSystem(name: "shop")
 
-        // 1. The tree. Refs are stable across restarts, so the desk can hold the
-        //    processor's ref; the processor starts first, the desk second.
-        let paymentsSpec = try ChildSpec.actor("payments", mailbox: .init(capacity: 64)) { PaymentProcessor() }
+        // 1. The tree. A `ChildRef` is made with the processor's spec: typed, no path to
+        //    spell, and stable across restarts, so the desk can hold it; the processor
+        //    starts first, the desk second.
+        let payments = ChildRef<PaymentMessage>()
+        let paymentsSpec = try payments.childSpec("payments", mailbox: .init(capacity: 64)) { PaymentProcessor() }
         try await system.start(.supervisor("shop", SupervisorSpec(strategy: .oneForOne, children: [paymentsSpec])))
-        let payments = system.lookup(ActorPath("/root/shop/payments")!, as: PaymentMessage.self)!
         let desk = try await system.spawn("desk", mailbox: .init(capacity: 8, overflow: .suspend())) {
             OrderDesk(payments: payments)
         }
@@ -110,7 +111,7 @@ struct EmbeddedShop {
 
         // 3. A crash, recovered by the supervisor.
         print("3. summary: \(try await desk.ask { .summary($0) })")
-        print("   payment processor restarts: \(payments.metrics.restarts); total since last restart: \(try await payments.ask { .charged($0) })")
+        print("   payment processor restarts: \(payments.ref?.metrics.restarts ?? 0); total since last restart: \(try await payments.ask { .charged($0) })")
 
         // 4. Clean shutdown.
         let report = await system.shutdown()

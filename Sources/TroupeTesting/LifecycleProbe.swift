@@ -1,7 +1,27 @@
 public import Troupe
 
 /// A compact, comparable view of a lifecycle event, for expectations that read like the
-/// scenario: `.started("/root/a")`, `.failed("/root/a")`, `.terminated("/root/a")`.
+/// scenario. Name the actor by the typed handle the test already holds, so a misspelt
+/// actor is a compile error:
+///
+/// ```swift
+/// let account = ChildRef<AccountMessage>()
+/// let shop = try await system.start(.supervisor("shop", SupervisorSpec(children: [
+///     account.childSpec("account", mailbox: .init(capacity: 16)) { Account() },
+/// ])))
+/// ...
+/// try await lifecycle.expect(sequence: [.failed(account), .started(account)])
+/// try await lifecycle.expect(.stopped(shop))   // `start` returned the supervisor's path
+/// ```
+///
+/// Each of `.started`, `.failed`, `.stopped` and `.terminated` takes an `ActorRef`, a
+/// `ChildRef`, a `SupervisorRef` or an `ActorPath` (``ActorPathProviding``). A `ChildRef`
+/// is bound when its spec is placed, before the actor runs, so it names its actor in every
+/// expectation made after `start` returned; one whose spec is not placed yet makes an
+/// expectation that no event matches, and whose failure names it.
+///
+/// The cases hold the path as text (`.started("/root/a")`), for events of actors the test
+/// holds no handle to; prefer the typed forms.
 public enum Lifecycle: Sendable, Hashable, CustomStringConvertible {
     /// An incarnation started.
     case started(String)
@@ -14,6 +34,15 @@ public enum Lifecycle: Sendable, Hashable, CustomStringConvertible {
     case stopped(String)
     /// The actor stopped for good.
     case terminated(String)
+
+    /// An incarnation of `actor` started.
+    public static func started(_ actor: some ActorPathProviding) -> Lifecycle { .started(actor.lifecycleText) }
+    /// An incarnation of `actor` ended with a failure (see the `failed` case).
+    public static func failed(_ actor: some ActorPathProviding) -> Lifecycle { .failed(actor.lifecycleText) }
+    /// An incarnation of `actor` ended without failure (see the `stopped` case).
+    public static func stopped(_ actor: some ActorPathProviding) -> Lifecycle { .stopped(actor.lifecycleText) }
+    /// `actor` stopped for good.
+    public static func terminated(_ actor: some ActorPathProviding) -> Lifecycle { .terminated(actor.lifecycleText) }
 
     init(_ event: LifecycleEvent) {
         let path = event.path.description
@@ -42,7 +71,16 @@ public enum Lifecycle: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension TestProbe where Event == Lifecycle {
-    /// A probe recording every lifecycle event of `system` under `prefix` (default: all).
+    /// A probe recording every lifecycle event of the actors below `parent` (its
+    /// descendants, not `parent` itself): `under: shop` records `/root/shop/account` and
+    /// `/root/shop/inner/worker`, not `/root/shop`. For a supervisor not started yet, name
+    /// its path from the root: `under: ActorPath.root.appending("shop")`.
+    public static func lifecycle(of system: ActorSystem, under parent: ActorPath) -> TestProbe<Lifecycle> {
+        lifecycle(of: system, under: "\(parent)/")
+    }
+
+    /// A probe recording every lifecycle event of `system` whose path starts with `prefix`
+    /// (default: every actor but the root supervisor).
     public static func lifecycle(of system: ActorSystem, under prefix: String = "/root/") -> TestProbe<Lifecycle> {
         let probe = TestProbe<Lifecycle>(name: "lifecycle")
         system.addLifecycleObserver { event in

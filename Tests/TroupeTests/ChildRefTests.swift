@@ -81,4 +81,29 @@ import TroupeTesting
         await system.shutdown()
         #expect(system.liveTaskCount == 0)
     }
+
+    /// `ref(at:as:)` tells a wrong message type from an absent actor, naming both types,
+    /// where `lookup(_:as:)` answers nil for both.
+    @Test func aTypedLookupTellsAWrongMessageTypeFromAnAbsentActor() async throws {
+        let system = try ActorSystem.forTesting()
+        let counter = ChildRef<CounterMessage>()
+        let shop = try await system.start(.supervisor("shop", SupervisorSpec(children: [
+            counter.childSpec("counter", mailbox: mailbox(16)) { Counter() },
+        ])))
+        let path = shop.appending("counter")
+        #expect(try system.ref(at: path, as: CounterMessage.self) == counter.ref)
+        #expect(throws: LookupError.wrongMessageType(path, expected: "WorkerMessage", actual: "CounterMessage")) {
+            try system.ref(at: path, as: WorkerMessage.self)
+        }
+        #expect(system.lookup(path, as: WorkerMessage.self) == nil)
+        #expect(throws: LookupError.notFound(shop.appending("till"))) {
+            try system.ref(at: shop.appending("till"), as: CounterMessage.self)
+        }
+        #expect(throws: LookupError.wrongMessageType(shop, expected: "CounterMessage", actual: "Never")) {
+            try system.ref(at: shop, as: CounterMessage.self)  // a supervisor takes no messages
+        }
+        #expect("\(LookupError.wrongMessageType(path, expected: "WorkerMessage", actual: "CounterMessage"))"
+            == "the actor at /root/shop/counter takes CounterMessage, not WorkerMessage")
+        await system.shutdown()
+    }
 }

@@ -461,19 +461,21 @@ enum GuideConfiguration {
 
     @Test func oneForAllRestartsEveryone() async throws {
         let system = try ActorSystem.forTesting()          // manual clock, fixed seed
-        let b = ChildRef<WorkerMessage>()                  // a typed ref, valid across restarts
-        try await system.start(.supervisor("sup", SupervisorSpec(strategy: .oneForAll, children: [
-            .actor("a", mailbox: .init(capacity: 16)) { Worker() },
+        let a = ChildRef<WorkerMessage>()                  // typed refs, valid across restarts
+        let b = ChildRef<WorkerMessage>()
+        let c = ChildRef<WorkerMessage>()
+        let sup = try await system.start(.supervisor("sup", SupervisorSpec(strategy: .oneForAll, children: [
+            a.childSpec("a", mailbox: .init(capacity: 16)) { Worker() },
             b.childSpec("b", mailbox: .init(capacity: 16)) { Worker() },
-            .actor("c", mailbox: .init(capacity: 16)) { Worker() },
+            c.childSpec("c", mailbox: .init(capacity: 16)) { Worker() },
         ])))
-        let lifecycle = TestProbe<Lifecycle>.lifecycle(of: system, under: "/root/sup/")
-        system.injectFault(at: ActorPath("/root/sup/b")!)  // b throws on its next message
+        let lifecycle = TestProbe<Lifecycle>.lifecycle(of: system, under: sup)
+        system.injectFault(at: b)                          // b throws on its next message
         b.trySend(.ping)
         try await lifecycle.expect(sequence: [
-            .failed("/root/sup/b"),
-            .stopped("/root/sup/c"), .stopped("/root/sup/a"),
-            .started("/root/sup/a"), .started("/root/sup/b"), .started("/root/sup/c"),
+            .failed(b),
+            .stopped(c), .stopped(a),
+            .started(a), .started(b), .started(c),
         ])
         await system.shutdown()
     }

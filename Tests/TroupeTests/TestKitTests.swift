@@ -82,4 +82,63 @@ import TroupeTesting
             issue.sourceLocation?.line == condition && issue.comments.map(\.rawValue) == ["timed out waiting for never"]
         }
     }
+
+    /// A typed expectation names the actor by the handle the test holds, and equals the
+    /// event the actor's lifecycle produces: a `ChildRef`, an `ActorRef`, a `SupervisorRef`
+    /// and an `ActorPath` of one actor all make the same expectation.
+    @Test func typedLifecycleExpectationsNameTheActorByItsHandle() async throws {
+        let system = try ActorSystem.forTesting()
+        let counter = ChildRef<CounterMessage>()
+        let shop = try await system.start(.supervisor("shop", SupervisorSpec(children: [
+            counter.childSpec("counter", mailbox: mailbox(16)) { Counter() },
+        ])))
+        let ref = try #require(counter.ref)
+        let supervisor = try #require(system.supervisor(at: shop))
+        #expect(Lifecycle.failed(counter) == .failed(ref))
+        #expect(Lifecycle.failed(counter) == .failed(ref.path))
+        #expect(Lifecycle.started(supervisor) == .started(shop))
+        #expect(Lifecycle.stopped(counter) == .stopped("/root/shop/counter"), "the same event as the string form")
+
+        let lifecycle = TestProbe<Lifecycle>.lifecycle(of: system)
+        #expect(system.injectFault(at: counter))
+        counter.trySend(.increment)
+        try await lifecycle.expect(sequence: [.failed(counter), .started(ref)])
+        #expect(system.injectFault(at: supervisor))  // a supervisor fails at once
+        try await lifecycle.expect(sequence: [.stopped(counter), .failed(supervisor), .started(counter), .started(shop)])
+        await system.shutdown()
+    }
+
+    /// An expectation built from a `ChildRef` whose spec is not placed matches no event: it
+    /// fails at the first event, naming the ref, rather than waiting for its timeout; fault
+    /// injection through it reports that it reached nobody.
+    @Test func anExpectationOfAnUnplacedChildRefFailsAtOnceNamingIt() async throws {
+        let system = try ActorSystem.forTesting()
+        let unplaced = ChildRef<CounterMessage>()
+        let lifecycle = TestProbe<Lifecycle>(name: "lifecycle")
+        lifecycle.record(.started("/root/a"))
+        let line = #line + 1
+        try await withKnownIssue { try await lifecycle.expect(.started(unplaced)) } matching: { issue in
+            issue.sourceLocation?.line == line
+                && issue.comments.map(\.rawValue) == ["expected started <ChildRef<CounterMessage> not placed>, received started /root/a"]
+        }
+        #expect(!system.injectFault(at: unplaced))
+        await system.shutdown()
+    }
+
+    /// `lifecycle(of:under:)` with a path records the actors below it: not the actor
+    /// itself, nor a sibling whose name merely starts the same way.
+    @Test func aLifecycleProbeUnderAPathRecordsItsDescendantsOnly() async throws {
+        let system = try ActorSystem.forTesting()
+        let shop = ActorPath.root.appending("shop")
+        let lifecycle = TestProbe<Lifecycle>.lifecycle(of: system, under: shop)
+        let counter = ChildRef<CounterMessage>()
+        let started = try await system.start(.supervisor("shop", SupervisorSpec(children: [
+            counter.childSpec("counter", mailbox: mailbox(16)) { Counter() },
+        ])))
+        #expect(started == shop)
+        _ = try await system.spawn("shopping", mailbox: mailbox(16)) { Counter() }
+        try await lifecycle.expect(.started(counter))
+        try lifecycle.expectNoPendingEvents()  // neither shop itself nor shopping
+        await system.shutdown()
+    }
 }

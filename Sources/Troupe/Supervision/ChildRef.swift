@@ -17,7 +17,12 @@
 /// Place each `ChildRef`'s spec once: placing it again (a second spec, or the same spec
 /// under a second supervisor) rebinds the ref to the newer place, and the first actor
 /// keeps running, unreachable through this ref. For paths known only at run time, use
-/// `system.lookup(_:as:)`.
+/// `system.ref(at:as:)` (it throws, telling an absent actor from one of another message
+/// type) or `system.lookup(_:as:)` (nil for both).
+///
+/// In tests, a `ChildRef` names its actor wherever `TroupeTesting` takes one:
+/// `.failed(account)`, `.started(account)` in lifecycle expectations,
+/// `system.injectFault(at: account)`.
 ///
 /// # Concurrency contract
 /// `Sendable`; every method may be called from any task or thread. Two messages sent by

@@ -138,9 +138,24 @@ public final class ActorSystem: @unchecked Sendable {
 
     // MARK: Finding actors
 
-    /// The actor at `path`, if it exists and accepts `Message`.
+    /// The actor at `path`, if it exists and accepts `Message`; nil otherwise, whichever it
+    /// was (``ref(at:as:)`` tells them apart). A child of a spec is best reached through a
+    /// `ChildRef` made with its spec: typed, with no path to spell.
     public func lookup<Message: Sendable>(_ path: ActorPath, as type: Message.Type = Message.self) -> ActorRef<Message>? {
         guard let cell = cell(at: path) as? ActorCell<Message> else { return nil }
+        return ActorRef(cell: cell)
+    }
+
+    /// The actor at `path`, which must accept `Message`.
+    ///
+    /// - Throws: ``LookupError/notFound(_:)`` if no actor is there;
+    ///   ``LookupError/wrongMessageType(_:expected:actual:)`` if it takes other messages.
+    public func ref<Message: Sendable>(at path: ActorPath, as type: Message.Type = Message.self) throws(LookupError) -> ActorRef<Message> {
+        guard let found = cell(at: path) else { throw .notFound(path) }
+        guard let cell = found as? ActorCell<Message> else {
+            let actual = (found as? any MessageTypeNaming)?.messageTypeName ?? "\(Swift.type(of: found))"
+            throw .wrongMessageType(path, expected: "\(Message.self)", actual: actual)
+        }
         return ActorRef(cell: cell)
     }
 
@@ -374,6 +389,15 @@ public final class ActorSystem: @unchecked Sendable {
         guard level >= configuration.logLevel else { return }
         configuration.logger(level, "[\(name)] \(message())")
     }
+}
+
+/// Names the message type of a cell seen as a `CellBase`, for ``LookupError``.
+private protocol MessageTypeNaming {
+    var messageTypeName: String { get }
+}
+
+extension ActorCell: MessageTypeNaming {
+    fileprivate var messageTypeName: String { "\(Message.self)" }
 }
 
 /// Errors of the system façade.

@@ -135,6 +135,28 @@ import TroupeTesting
         await system.shutdown()
     }
 
+    /// Messages that arrive while a turn runs are handled by the same turn, up to a batch,
+    /// before the task would be woken: the thread holding the turn goes on with them.
+    @Test func aTurnGoesOnWithMessagesThatArriveDuringItUpToABatch() async throws {
+        let system = try system()
+        let depths = TestProbe<Int>(name: "depths")
+        let tally = try await system.spawn("tally", mailbox: mailbox(512, batch: 8)) { Tally(order: depths) }
+        try await eventually("the tally is idle") { tally.state == .running && tally.metrics.mailboxDepth == 0 }
+        let gate = BlockingGate()
+        let holder = RuntimeThread.start(name: "turn-holder") { tally.trySend(.blockAt(gate)) }
+        try await gate.waitForArrivals(1)
+        for value in 1...20 { #expect(tally.trySend(.forward(nil, value)) == .enqueued) }
+        gate.open()
+        holder.join()
+        let seen = try await events(depths, count: 20)
+        // The turn had handled `blockAt`, so 7 more make its batch of 8; the task, woken
+        // for the rest, runs them at depth 0.
+        #expect(seen == Array(repeating: 1, count: 7) + Array(repeating: 0, count: 13))
+        let total: Int = try await tally.ask { .total($0) }
+        #expect(total == 20 * 21 / 2)
+        await system.shutdown()
+    }
+
     /// Many tasks asking and telling one actor at once: every message handled exactly once
     /// and the state (mutated by whichever thread holds the turn) never loses an update.
     @Test func manyConcurrentSendersLoseNothingAndNeverOverlap() async throws {

@@ -193,33 +193,61 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         return parked
     }
 
-    /// Runs `message` on this thread holding the actor's turn (taken by
-    /// ``takeImmediateTurnLocked()``), then gives the turn back: to the parked task if
-    /// something needs it (messages queued meanwhile, a declined message, a stop or a
-    /// failure), else by parking it again without a wake-up.
+    /// Runs `first` on this thread holding the actor's turn (taken by
+    /// ``takeImmediateTurnLocked()``), then the user messages that arrived meanwhile, up to
+    /// `batchSize` in all; then gives the turn back: to the parked task if something needs
+    /// it (a system message, more messages, a declined message, a stop or a failure), else
+    /// by parking it again without a wake-up.
     @inlinable
-    final func runImmediateTurn(_ message: Message, parked: UnsafeContinuation<Void, Never>) {
+    final func runImmediateTurn(_ first: Message, parked: UnsafeContinuation<Void, Never>) {
         let outer = ImmediateTurns.enter(self)
-        let outcome = immediateTurn.unsafelyUnwrapped(self, message)
-        ImmediateTurns.leave(restoring: outer)
-        if outcome != .declined { noteMessageFinished() }
-        lock.lock()
-        let wake: Bool
-        switch outcome {
-        case .handled:
-            processed &+= 1
-            wake = !user.isEmpty || !systemQueue.isEmpty
-        case .declined:
-            user.putBackFirst(message)
-            wake = true
-        case .needsLoop:
-            processed &+= 1
-            turnNeedsLoop = true
-            wake = true
+        var message = first
+        var served = 0
+        var wake = false
+        while true {
+            let outcome = immediateTurn.unsafelyUnwrapped(self, message)
+            if outcome != .declined { noteMessageFinished() }
+            served &+= 1
+            lock.lock()
+            switch outcome {
+            case .handled:
+                processed &+= 1
+                guard user.isEmpty && systemQueue.isEmpty else {
+                    // Messages arrived during the turn. While only user messages wait, the
+                    // turn goes on with them, up to a batch: their senders are waiting
+                    // anyway, and the actor's task need not be woken. System messages
+                    // (a stop, a child's exit) are the task's to handle.
+                    if served < batchSize && systemQueue.isEmpty, let next = user.takeFirst(admitted: &admittedScratch) {
+                        lock.unlock()
+                        resumeAdmittedSenders()
+                        message = next
+                        continue
+                    }
+                    wake = true
+                    break
+                }
+            case .declined:
+                user.putBackFirst(message)
+                wake = true
+            case .needsLoop:
+                processed &+= 1
+                turnNeedsLoop = true
+                wake = true
+            }
+            if !wake { consumer = parked }
+            lock.unlock()
+            break
         }
-        if !wake { consumer = parked }
-        lock.unlock()
+        ImmediateTurns.leave(restoring: outer)
         if wake { parked.resume() }
+    }
+
+    /// Resumes the senders admitted into room the turn holder made (after unlocking).
+    @inlinable
+    final func resumeAdmittedSenders() {
+        guard !admittedScratch.isEmpty else { return }
+        for continuation in admittedScratch { continuation.resume(returning: .enqueued) }
+        admittedScratch.removeAll(keepingCapacity: true)
     }
 
     /// Called by the default ``Behavior/receiveImmediately(_:context:)``.

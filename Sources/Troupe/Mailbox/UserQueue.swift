@@ -124,6 +124,15 @@ struct UserQueue<Message: Sendable>: ~Copyable {
         if waitingCount > 0 { admitWaiters(into: &admitted) }
     }
 
+    /// Takes the first message and admits waiting senders into the room made (an
+    /// immediate turn going on with the messages that arrived during it).
+    @inlinable
+    mutating func takeFirst(admitted: inout [UnsafeContinuation<SendOutcome, Never>]) -> Message? {
+        guard let message = ring.popFirst() else { return nil }
+        if waitingCount > 0 { admitWaiters(into: &admitted) }
+        return message
+    }
+
     @usableFromInline
     mutating func admitWaiters(into admitted: inout [UnsafeContinuation<SendOutcome, Never>]) {
         while waitingCount > 0 && ring.count < capacity, let sender = waiters.popFirst() {

@@ -441,7 +441,8 @@ enum GuideConfiguration {
             askTimeout: .seconds(5),
             rootSupervisor: try SupervisorSpec(strategy: .oneForOne, children: []),
             randomSeed: 42,             // repeatable backoff jitter
-            logLevel: .warning
+            logLevel: .warning,
+            immediateTurnDepth: 4       // nested immediate turns per thread (0: off)
         ))
         return system
     }

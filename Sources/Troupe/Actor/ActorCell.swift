@@ -115,8 +115,9 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     @inlinable
     final func offerWithoutWaiting(_ message: consuming Message, settling waiter: CellBase?) -> ImmediateDelivery<Message> {
         lock.lock()
-        if let parked = takeImmediateTurnLocked() {
-            if let waiter { settleWaitLocked(of: waiter, entered: true) }
+        // An asking handler tried its turn before recording its edge (``tryImmediateTurn(_:)``);
+        // a turn taken here would give its request no ordinal to settle the edge with.
+        if waiter == nil, let parked = takeImmediateTurnLocked() {
             lock.unlock()
             runImmediateTurn(message, parked: parked)
             return .settled(.enqueued)
@@ -187,9 +188,6 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
               !immediateTurnsDeclined,
               ImmediateTurns.mayEnter(limit: system.configuration.immediateTurnDepth) else { return nil }
         consumer = nil
-        // The message counts as entering the mailbox now (its ordinal, for the wait-for
-        // graph), and as finished when its handler returns.
-        user.countEnteredForTurn()
         return parked
     }
 
@@ -198,17 +196,30 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// `batchSize` in all; then gives the turn back: to the parked task if something needs
     /// it (a system message, more messages, a declined message, a stop or a failure), else
     /// by parking it again without a wake-up.
+    ///
+    /// If the behavior declines `first`, it goes to the front of the lane for the task, or
+    /// with `handBackIfDeclined` it is returned to the caller instead (an ask, which then
+    /// delivers it the ordinary way). Returns nil otherwise.
+    ///
+    /// For the wait-for graph, `first` enters the mailbox (gets its ordinal) only when it
+    /// is handled or put back, never while its turn runs: the messages that arrive meanwhile
+    /// are numbered before it, so a finished count may run one ahead of their true position,
+    /// which can hide a cycle for a moment but never invent one (see ``WaitForGraph``).
     @inlinable
-    final func runImmediateTurn(_ first: Message, parked: UnsafeContinuation<Void, Never>) {
+    @discardableResult
+    final func runImmediateTurn(_ first: Message, parked: UnsafeContinuation<Void, Never>, handBackIfDeclined: Bool = false) -> Message? {
         let outer = ImmediateTurns.enter(self)
         var message = first
         var served = 0
         var wake = false
+        var handedBack: Message?
         while true {
             let outcome = immediateTurn.unsafelyUnwrapped(self, message)
             if outcome != .declined { noteMessageFinished() }
             served &+= 1
             lock.lock()
+            // Only the first message never entered the lane; the others were taken from it.
+            if served == 1 && !(outcome == .declined && handBackIfDeclined) { user.countEnteredForTurn() }
             switch outcome {
             case .handled:
                 processed &+= 1
@@ -227,8 +238,13 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
                     break
                 }
             case .declined:
-                user.putBackFirst(message)
-                wake = true
+                if handBackIfDeclined && served == 1 {
+                    handedBack = message
+                    wake = !user.isEmpty || !systemQueue.isEmpty
+                } else {
+                    user.putBackFirst(message)
+                    wake = true
+                }
             case .needsLoop:
                 processed &+= 1
                 turnNeedsLoop = true
@@ -240,6 +256,24 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         }
         ImmediateTurns.leave(restoring: outer)
         if wake { parked.resume() }
+        return handedBack
+    }
+
+    /// An ask's first try: runs `message` in an immediate turn if the actor is idle, and
+    /// returns nil once it was handled there; else (busy, or the behavior declined) hands
+    /// it back untouched, to be delivered the ordinary way. An asking handler tries this
+    /// before it records its edge in the ``WaitForGraph``: a request handled at once never
+    /// makes its asker wait on this actor (a reply given later, from a `ReplyTo` the
+    /// handler kept, comes from no message still in this mailbox), so it needs no edge.
+    @inlinable
+    final func tryImmediateTurn(_ message: consuming Message) -> Message? {
+        lock.lock()
+        guard let parked = takeImmediateTurnLocked() else {
+            lock.unlock()
+            return message
+        }
+        lock.unlock()
+        return runImmediateTurn(message, parked: parked, handBackIfDeclined: true)
     }
 
     /// Resumes the senders admitted into room the turn holder made (after unlocking).

@@ -60,6 +60,7 @@ public struct ActorRef<Message: Sendable>: Sendable, Hashable, CustomStringConve
     ) async throws(AskError) -> Reply {
         try await performAsk(
             target: cell, timeout: timeout, makeRequest,
+            tryTurn: { [cell] request in cell.tryImmediateTurn(request) },
             offer: { [cell] request, waiter in cell.offerWithoutWaiting(request, settling: waiter) },
             wait: { [cell] request, limit, _ in await cell.park(request, waitLimit: limit).0 }
         )

@@ -67,6 +67,10 @@ public enum AskError: Error, Sendable, CustomStringConvertible {
 /// The deadline is registered when the ask first has to wait (for room or for the
 /// reply), so it counts from then; what came before never suspended.
 ///
+/// An asking handler first tries `tryTurn` (an immediate turn, for a ref; nothing for a
+/// keyed actor): handled there, the request never makes it wait on the target, so it takes
+/// no part in the wait-for graph; else it is delivered by `offer` and `wait` as above.
+///
 /// An ask made from inside an actor's handler is an edge of the system's wait-for graph,
 /// recorded before the request is delivered: one that would close a cycle is not delivered
 /// and fails with ``AskError/deadlock(cycle:)``. An ask from any other task reads the same
@@ -76,6 +80,7 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     target: CellBase,
     timeout: Duration?,
     _ makeRequest: (ReplyTo<Reply>) -> Message,
+    tryTurn: (consuming Message) -> Message?,
     offer: (consuming Message, _ waiter: CellBase?) -> ImmediateDelivery<Message>,
     wait: nonisolated(nonsending) (Message, Duration, _ waiter: CellBase?) async -> SendOutcome
 ) async throws(AskError) -> Reply {
@@ -85,13 +90,32 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     // A node of this system's graph: a handler of this system (an ask across systems is
     // not checked; each system's graph has its own lock).
     let asker = cell?.system === system ? cell : nil
-    if let asker, let cycle = system.waitForGraph.beginWait(asker: asker, on: target) {
-        throw refuseAskClosingCycle(cycle, target: target, timeout: timeout, makeRequest)
-    }
     let pending = PendingReply<Reply>(timeout: timeout)
+    // Optional so each step takes it: a copy left here would keep the reply channel alive
+    // while the ask waits, and a request dropped without a reply would then never fail it.
+    var request: Message? = makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target)))
+    if let asker {
+        // A handler's ask tries an immediate turn before it becomes an edge of the graph: a
+        // request handled at once never makes it wait on the target.
+        guard let declined = tryTurn(request.take().unsafelyUnwrapped) else {
+            if let answered = pending.resultIfFinished { return try answered.get() }
+            system.deadlines.add(pending, timeout: timeout)
+            let result = await awaitCancellably(pending, registeringWith: cell) { await pending.wait() }
+            system.deadlines.remove(pending)
+            return try result.get()
+        }
+        request = declined
+        if let cycle = system.waitForGraph.beginWait(asker: asker, on: target) {
+            // Not delivered: finished first, so whoever reads the dead letter cannot answer it.
+            let error = AskError.deadlock(cycle: cycle)
+            pending.finish(.failure(error))
+            system.deadLetters.record(request.take().unsafelyUnwrapped, to: target.path, reason: .askCycle)
+            throw error
+        }
+    }
     var hasDeadline = false
     let outcome: SendOutcome
-    switch offer(makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target))), asker) {
+    switch offer(request.take().unsafelyUnwrapped, asker) {
     case .settled(let settled):
         outcome = settled
     case .mustWait(let request):
@@ -129,24 +153,6 @@ enum ImmediateDelivery<Message> {
     case settled(SendOutcome)
     /// The mailbox is full and its policy says wait: the message, to deliver waiting.
     case mustWait(Message)
-}
-
-/// An ask refused before delivery because it would close `cycle`: its request becomes a
-/// dead letter (``DeadLetterReason/askCycle``), and the error to throw is returned.
-@usableFromInline
-func refuseAskClosingCycle<Message: Sendable, Reply: Sendable>(
-    _ cycle: [ActorPath],
-    target: CellBase,
-    timeout: Duration,
-    _ makeRequest: (ReplyTo<Reply>) -> Message
-) -> AskError {
-    let error = AskError.deadlock(cycle: cycle)
-    // Finished first, so a reply from whoever sees the dead letter is ignored.
-    let pending = PendingReply<Reply>(timeout: timeout)
-    pending.finish(.failure(error))
-    let request = makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target)))
-    target.system.deadLetters.record(request, to: target.path, reason: .askCycle)
-    return error
 }
 
 /// The object every copy of a ``ReplyTo`` shares. When the last copy goes away without a

@@ -163,7 +163,7 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             target = owner
         }
         return try await performAsk(
-            target: target, timeout: timeout, makeRequest, offer: { request, _ in .mustWait(request) },
+            target: target, timeout: timeout, makeRequest, tryTurn: { $0 }, offer: { request, _ in .mustWait(request) },
             wait: { request, limit, waiter in await deliver(request, to: key, within: limit, request: (true, waiter)) }
         )
     }
@@ -181,7 +181,7 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
         guard let cell = registry.existing(key) else { return nil }
         do {
             return try await performAsk(
-                target: cell, timeout: timeout, makeRequest, offer: { request, _ in .mustWait(request) },
+                target: cell, timeout: timeout, makeRequest, tryTurn: { $0 }, offer: { request, _ in .mustWait(request) },
                 wait: { request, limit, waiter in
                     // Retired meanwhile: its successor (if any) starts fresh, so nothing is owed.
                     let (outcome, bounced) = await cell.sendRequestUnlessClosed(request, waitLimit: limit, settling: waiter)

@@ -180,8 +180,8 @@ struct UserQueue<Message: Sendable>: ~Copyable {
         isClosed = false
     }
 
-    /// Counts a message taken by an immediate turn as entering the lane (it never enters
-    /// the ring unless declined): its ordinal is `enqueuedTotal` from now on.
+    /// Counts a message an immediate turn handled as having entered the lane (it never
+    /// entered the ring).
     @inlinable
     mutating func countEnteredForTurn() {
         enqueuedTotal &+= 1
@@ -189,9 +189,10 @@ struct UserQueue<Message: Sendable>: ~Copyable {
     }
 
     /// Puts back, ahead of everything, a message an immediate turn took from an empty lane
-    /// and its behavior declined (the loop handles it next; it was counted when the turn
-    /// took it). It was admitted when the lane was empty, so it may take the lane one over
-    /// its capacity, briefly.
+    /// and its behavior declined (the loop handles it next). It was admitted when the lane
+    /// was empty, so it may take the lane one over its capacity, briefly. The first message
+    /// of a turn is counted as entering here (see ``countEnteredForTurn()``); one the turn
+    /// took from the ring was counted when it entered.
     @usableFromInline
     mutating func putBackFirst(_ message: Message) {
         ring.prepend(message)

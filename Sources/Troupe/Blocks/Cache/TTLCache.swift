@@ -64,6 +64,9 @@ public final class TTLCache<Owner: Hashable & Sendable, Key: Hashable & Sendable
 
     /// The spec that places the cache's actor under `name`; this cache's calls go to the actor
     /// it creates. Throws ``ConfigurationError/invalidName(_:)`` for a bad name.
+    // Inlinable so that the actor is made, and runs specialized, where the owner, key and
+    // value types are concrete (see ``BlockBinding/childSpec(_:mailbox:restart:shutdown:_:)``).
+    @inlinable
     public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
         let configuration = self.configuration
         return try binding.childSpec(name, mailbox: mailbox, restart: restart) {

@@ -18,18 +18,30 @@ enum TTLCacheMessage<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value
 /// that others wait for. Each load has a timer: when `loadTimeout` passes first, its
 /// waiters fail, and the load is cancelled (``TTLCacheLoad``). Loads end with the actor:
 /// stopping it cancels them.
+///
+/// The handler is inlinable, so it is specialized with the actor's loop where
+/// ``TTLCache/childSpec(_:restart:)`` is called; the rare paths (start, timer keys, the
+/// load itself) stay out of line.
+@usableFromInline
 struct TTLCacheBehavior<Owner: Hashable & Sendable, Key: Hashable & Sendable, Value: Sendable>: SynchronousBehavior {
-    typealias Message = TTLCacheMessage<Owner, Key, Value>
+    @usableFromInline typealias Message = TTLCacheMessage<Owner, Key, Value>
 
-    var state: TTLCacheState<Owner, Key, Value>
+    @usableFromInline var state: TTLCacheState<Owner, Key, Value>
     /// The loads in flight whose task has not ended, by version, with the lookups still
     /// waiting for them (none once timed out).
-    var loads: [UInt64: TTLCacheLoad<Value>] = [:]
+    @usableFromInline var loads: [UInt64: TTLCacheLoad<Value>] = [:]
 
+    @usableFromInline
+    init(state: TTLCacheState<Owner, Key, Value>) {
+        self.state = state
+    }
+
+    @usableFromInline
     mutating func started(context: ActorContext<Message>) async throws {
         try context.startPeriodicTimer("sweep", every: state.configuration.sweepInterval, message: .sweep)
     }
 
+    @inlinable
     mutating func receiveSynchronously(_ message: Message, context: ActorContext<Message>) throws {
         switch message {
         case .get(let key, let owner, let load, let reply):
@@ -72,7 +84,8 @@ struct TTLCacheBehavior<Owner: Hashable & Sendable, Key: Hashable & Sendable, Va
         }
     }
 
-    private static func timerKey(_ version: UInt64) -> String {
+    @usableFromInline
+    static func timerKey(_ version: UInt64) -> String {
         "load-\(version)"
     }
 }

@@ -37,4 +37,9 @@ public enum TTLCacheError: Error, Sendable, CustomStringConvertible {
 @usableFromInline
 struct TTLCacheRefusal: Error {
     @usableFromInline let error: TTLCacheError
+
+    @usableFromInline
+    init(error: TTLCacheError) {
+        self.error = error
+    }
 }

@@ -11,17 +11,23 @@
 /// `waiters` is touched only by the cache actor's handlers, which own the load; `run` runs
 /// in the actor's background task; `cancel` may be called from anywhere. Only `outcome`
 /// (a ``Completion``: lock-protected, first result wins) is shared between them.
-struct TTLCacheLoad<Value: Sendable> {
+///
+/// Usable from inlinable code (the cache actor's handler, specialized in the caller's
+/// module); its methods stay out of line, as they run once per load, not per lookup.
+@usableFromInline
+struct TTLCacheLoad<Value: Sendable>: Sendable {
     /// The lookups waiting for the load's result.
-    var waiters: [ReplyTo<Value>]
+    @usableFromInline var waiters: [ReplyTo<Value>]
     private let outcome = Completion<Value>()
 
+    @usableFromInline
     init(first: ReplyTo<Value>) {
         waiters = [first]
     }
 
     /// Runs `load` until it ends or ``cancel()`` is called, whichever comes first; then
     /// cancels it and waits for it to end. Returns or throws the first outcome.
+    @usableFromInline
     func run(_ load: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let outcome = self.outcome
         let first: Result<Value, any Error> = await withDiscardingTaskGroup { group in
@@ -36,6 +42,7 @@ struct TTLCacheLoad<Value: Sendable> {
     }
 
     /// Ends the wait of ``run(_:)`` with `CancellationError` and cancels the load.
+    @usableFromInline
     func cancel() {
         outcome.fail(CancellationError())
     }

@@ -49,6 +49,9 @@ public final class RateLimiter<Key: Hashable & Sendable>: BuildingBlock {
 
     /// The spec that places the limiter's actor under `name`; this limiter's calls go to the
     /// actor it creates. Throws ``ConfigurationError/invalidName(_:)`` for a bad name.
+    // Inlinable so that the actor is made, and runs specialized, where the key type is
+    // concrete (see ``BlockBinding/childSpec(_:mailbox:restart:shutdown:_:)``).
+    @inlinable
     public func childSpec(_ name: String, restart: RestartType) throws(ConfigurationError) -> ChildSpec {
         let configuration = self.configuration
         return try binding.childSpec(name, mailbox: mailbox, restart: restart) {

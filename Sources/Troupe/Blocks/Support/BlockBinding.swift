@@ -57,6 +57,11 @@ final class BlockBinding<Message: Sendable>: @unchecked Sendable {
 
     /// Makes the spec that places a behavior made by `factory` in a tree under `name`, and
     /// binds this façade to its cell when the cell is created.
+    ///
+    /// Inlinable, like the façades' `childSpec` that call it: the cell (and with it the
+    /// actor's loop and immediate turns) is then made where the behavior's type is concrete,
+    /// and runs specialized instead of looking up generic metadata on every message.
+    @inlinable
     func childSpec<B: Behavior>(
         _ name: String,
         mailbox: MailboxConfiguration,

@@ -134,19 +134,29 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// Like ``send(_:)``, but if the lane is closed the message is handed back instead of
     /// becoming a dead letter, so the caller can deliver it elsewhere (a keyed actor that was
     /// passivated between lookup and send: the message goes to its successor).
+    ///
+    /// `waiter`: for a keyed ask's request, the asking handler's cell, whose edge in the
+    /// ``WaitForGraph`` is settled with the request's ordinal under the same lock hold as the
+    /// offer, before this actor can take it (and no immediate turn is taken: it would give
+    /// the request no ordinal).
     @inlinable
-    final nonisolated(nonsending) func sendUnlessClosed(_ message: Message, waitLimit: Duration?) async -> (SendOutcome, Message?) {
+    final nonisolated(nonsending) func sendUnlessClosed(
+        _ message: Message,
+        waitLimit: Duration?,
+        settling waiter: CellBase? = nil
+    ) async -> (SendOutcome, Message?) {
         lock.lock()
         if user.isClosed {
             lock.unlock()
             return (.stopped, message)
         }
-        if let parked = takeImmediateTurnLocked() {
+        if waiter == nil, let parked = takeImmediateTurnLocked() {
             lock.unlock()
             runImmediateTurn(message, parked: parked)
             return (.enqueued, nil)
         }
         let offer = user.offer(message, mayWait: true)
+        if let waiter { settleWaitLocked(of: waiter, entered: offer.entered) }
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
         wake?.resume()
@@ -282,6 +292,14 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         guard !admittedScratch.isEmpty else { return }
         for continuation in admittedScratch { continuation.resume(returning: .enqueued) }
         admittedScratch.removeAll(keepingCapacity: true)
+    }
+
+    /// Under `lock`, right after the offer: the request's ordinal here if it `entered` the
+    /// mailbox, else 0 (it waits for room and is admitted at an ordinal nobody records, or
+    /// it was refused), for `waiter`'s edge if that edge names this cell.
+    @inlinable
+    final func settleWaitLocked(of waiter: CellBase, entered: Bool) {
+        waiter.settleWait(on: self, ordinal: entered ? user.enqueuedTotal : 0)
     }
 
     /// Called by the default ``Behavior/receiveImmediately(_:context:)``.

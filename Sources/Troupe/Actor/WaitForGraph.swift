@@ -45,7 +45,7 @@ import Synchronization
 ///    two actors asking each other at the same moment exactly one, the second to take the
 ///    lock, fails; the other's ask completes once the failed handler moves on.
 /// 2. While delivering, under the *receiver's* lock, in the same hold as the offer
-///    (`ActorCell.offerWithoutWaiting`, or `sendRequestUnlessClosed` for a keyed ask): the edge is settled with the request's ordinal, or 0 if the
+///    (`ActorCell.offerWithoutWaiting`, or `sendUnlessClosed(settling:)` for a keyed ask): the edge is settled with the request's ordinal, or 0 if the
 ///    request did not enter the mailbox now (it must wait for room: an ask that waited for
 ///    room is left out of the graph, and ends at its deadline as before). Settling only lowers
 ///    the ordinal, so it never closes a cycle and needs no check; and it happens before the

@@ -90,13 +90,10 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
             case .stopped:
                 return undelivered(pending, key: key, .stopped)
             case .cell(let cell):
-                let (outcome, bounced): (SendOutcome, Message?)
-                if request.isRequest {
-                    request.waiter?.leaveWaitUnlessOn(cell)
-                    (outcome, bounced) = await cell.sendRequestUnlessClosed(pending, waitLimit: remaining, settling: request.waiter)
-                } else {
-                    (outcome, bounced) = await cell.sendUnlessClosed(pending, waitLimit: remaining)
-                }
+                if request.isRequest { request.waiter?.leaveWaitUnlessOn(cell) }
+                let (outcome, bounced) = await cell.sendUnlessClosed(
+                    pending, waitLimit: remaining, settling: request.isRequest ? request.waiter : nil
+                )
                 guard let bounced else { return outcome }
                 // Retired between lookup and send: the next lookup finds its successor.
                 pending = bounced
@@ -184,7 +181,7 @@ public final class KeyedActors<Key: Hashable & Sendable, Message: Sendable>: Sen
                 target: cell, timeout: timeout, makeRequest, tryTurn: { $0 }, offer: { request, _ in .mustWait(request) },
                 wait: { request, limit, waiter in
                     // Retired meanwhile: its successor (if any) starts fresh, so nothing is owed.
-                    let (outcome, bounced) = await cell.sendRequestUnlessClosed(request, waitLimit: limit, settling: waiter)
+                    let (outcome, bounced) = await cell.sendUnlessClosed(request, waitLimit: limit, settling: waiter)
                     return bounced == nil ? outcome : .stopped
                 }
             )

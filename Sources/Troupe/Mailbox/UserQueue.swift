@@ -43,6 +43,15 @@ struct UserQueue<Message: Sendable>: ~Copyable {
         case rejected(Message, SendOutcome, DeadLetterReason)
         /// The policy says wait: the caller parks the sender with ``park(_:)``.
         case mustWait(Message)
+
+        /// True if the message entered the lane.
+        @inlinable
+        var entered: Bool {
+            switch self {
+            case .enqueued, .enqueuedEvicting: true
+            case .rejected, .mustWait: false
+            }
+        }
     }
 
     /// Offers `message`. `mayWait` is false for `trySend`, which never waits.

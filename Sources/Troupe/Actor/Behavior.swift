@@ -13,9 +13,11 @@
 /// the process: it is a bug, not a failure.
 ///
 /// # Concurrency contract
-/// The behavior never leaves its actor's task, so it need not be `Sendable`. Its methods
-/// run on the system's executor threads; they must not block the thread (use
-/// ``BlockingPool`` for blocking C calls).
+/// The behavior never leaves its actor, so it need not be `Sendable`: one method runs at a
+/// time, and the runtime orders the hand-overs between threads. Its methods run on the
+/// system's executor threads, except ``receiveImmediately(_:context:)``, which may run on
+/// the thread of whoever sent the message (an immediate turn); none may block the thread
+/// (use ``BlockingPool`` for blocking C calls).
 public protocol Behavior<Message>: SendableMetatype {
     /// The messages this actor accepts.
     associatedtype Message: Sendable

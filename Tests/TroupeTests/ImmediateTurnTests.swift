@@ -166,7 +166,7 @@ import TroupeTesting
         let senders = 16
         let each = 500
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for sender in 0..<senders {
+            for _ in 0..<senders {
                 group.addTask {
                     for index in 0..<each {
                         if index % 2 == 0 {
@@ -175,7 +175,6 @@ import TroupeTesting
                             let _: Int = try await tally.ask { .total($0) }
                             #expect(await tally.send(.add(1)) == .enqueued)
                         }
-                        _ = sender
                     }
                 }
             }

@@ -94,54 +94,55 @@ nonisolated(nonsending) func performAsk<Message: Sendable, Reply: Sendable>(
     // Optional so each step takes it: a copy left here would keep the reply channel alive
     // while the ask waits, and a request dropped without a reply would then never fail it.
     var request: Message? = makeRequest(ReplyTo(channel: ReplyChannel(pending: pending, target: target)))
+    // The asker once its wait is an edge of the graph (removed however the ask ends).
+    var edge: CellBase?
     if let asker {
         // A handler's ask tries an immediate turn before it becomes an edge of the graph: a
         // request handled at once never makes it wait on the target.
-        guard let declined = tryTurn(request.take().unsafelyUnwrapped) else {
-            if let answered = pending.resultIfFinished { return try answered.get() }
-            system.deadlines.add(pending, timeout: timeout)
-            let result = await awaitCancellably(pending, registeringWith: cell) { await pending.wait() }
-            system.deadlines.remove(pending)
-            return try result.get()
-        }
-        request = declined
-        if let cycle = system.waitForGraph.beginWait(asker: asker, on: target) {
-            // Not delivered: finished first, so whoever reads the dead letter cannot answer it.
-            let error = AskError.deadlock(cycle: cycle)
-            pending.finish(.failure(error))
-            system.deadLetters.record(request.take().unsafelyUnwrapped, to: target.path, reason: .askCycle)
-            throw error
+        if let declined = tryTurn(request.take().unsafelyUnwrapped) {
+            request = declined
+            if let cycle = system.waitForGraph.beginWait(asker: asker, on: target) {
+                // Not delivered: finished first, so whoever reads the dead letter cannot answer it.
+                let error = AskError.deadlock(cycle: cycle)
+                pending.finish(.failure(error))
+                system.deadLetters.record(request.take().unsafelyUnwrapped, to: target.path, reason: .askCycle)
+                throw error
+            }
+            edge = asker
         }
     }
     var hasDeadline = false
-    let outcome: SendOutcome
-    switch offer(request.take().unsafelyUnwrapped, asker) {
-    case .settled(let settled):
-        outcome = settled
-    case .mustWait(let request):
-        system.deadlines.add(pending, timeout: timeout)
-        hasDeadline = true
-        outcome = await wait(request, timeout, asker)
-    }
-    guard outcome == .enqueued else {
-        if let asker { system.waitForGraph.endWait(asker: asker) }
-        if hasDeadline { system.deadlines.remove(pending) }
-        switch outcome {
-        case .full: throw .mailboxFull(target.path)
-        case .dropped: throw .dropped(target.path)
-        case .timedOut: throw .timedOut(after: timeout)
-        case .cancelled: throw .cancelled
-        case .stopped, .enqueued: throw .stopped(target.path)
+    // Still held unless an immediate turn took it.
+    if let undelivered = request.take() {
+        let outcome: SendOutcome
+        switch offer(undelivered, edge) {
+        case .settled(let settled):
+            outcome = settled
+        case .mustWait(let request):
+            system.deadlines.add(pending, timeout: timeout)
+            hasDeadline = true
+            outcome = await wait(request, timeout, edge)
+        }
+        guard outcome == .enqueued else {
+            if let edge { system.waitForGraph.endWait(asker: edge) }
+            if hasDeadline { system.deadlines.remove(pending) }
+            switch outcome {
+            case .full: throw .mailboxFull(target.path)
+            case .dropped: throw .dropped(target.path)
+            case .timedOut: throw .timedOut(after: timeout)
+            case .cancelled: throw .cancelled
+            case .stopped, .enqueued: throw .stopped(target.path)
+            }
         }
     }
     if let answered = pending.resultIfFinished {
-        if let asker { system.waitForGraph.endWait(asker: asker) }
+        if let edge { system.waitForGraph.endWait(asker: edge) }
         if hasDeadline { system.deadlines.remove(pending) }
         return try answered.get()
     }
     if !hasDeadline { system.deadlines.add(pending, timeout: timeout) }
     let result = await awaitCancellably(pending, registeringWith: cell) { await pending.wait() }
-    if let asker { system.waitForGraph.endWait(asker: asker) }
+    if let edge { system.waitForGraph.endWait(asker: edge) }
     system.deadlines.remove(pending)
     return try result.get()
 }

@@ -79,10 +79,16 @@ public final class Latch: @unchecked Sendable {
     }
 }
 
-/// Waits until `condition` holds, re-checking after yielding the thread; fails after
-/// `timeout` of real time, reported at `sourceLocation` (see ``TestProbe``'s failures). For
-/// conditions no event signals (a counter in a snapshot); prefer a probe or latch when
-/// there is an event.
+/// Waits until `condition` holds; fails after `timeout` of real time, reported at
+/// `sourceLocation` (see ``TestProbe``'s failures). For conditions no event signals (a
+/// counter in a snapshot); prefer a probe or latch when there is an event.
+///
+/// The first re-checks only yield the thread; after ``eventuallyYieldingPolls`` of them
+/// each re-check waits a millisecond of real time first. A poll that only yielded would
+/// keep a cooperative thread busy for as long as it waits: two such polls (two tests in
+/// parallel) hold both of this machine's threads, and the task they wait for may then
+/// not run before the timeout (seen under ThreadSanitizer). The pause is a poll interval,
+/// not an assumption about how long anything takes.
 public func eventually(
     _ description: String,
     timeout: Duration = TestDefaults.timeout,
@@ -90,10 +96,21 @@ public func eventually(
     _ condition: @escaping @Sendable () -> Bool
 ) async throws {
     let deadline = ContinuousClock.now.advanced(by: timeout)
+    var polls = 0
     while !condition() {
         if ContinuousClock.now >= deadline {
             try reportFailure(ProbeTimeout(expected: description, received: ""), at: sourceLocation)
         }
-        await Task.yield()
+        polls += 1
+        if polls <= eventuallyYieldingPolls {
+            await Task.yield()
+        } else {
+            // Cancellation ends the pause early; the loop then reports the timeout as usual.
+            try? await Task.sleep(for: .milliseconds(1))
+        }
     }
 }
+
+/// How many re-checks of ``eventually(_:timeout:sourceLocation:_:)`` only yield before it
+/// pauses between them.
+let eventuallyYieldingPolls = 64

@@ -100,7 +100,7 @@ test-tsan: test-deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
 	@for target in $(TEST_TARGETS); do \
 		echo "== $$target (ThreadSanitizer)"; \
-		TSAN_OPTIONS="suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp halt_on_error=0" \
+		TSAN_OPTIONS="suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp halt_on_error=0" TROUPE_TEST_TIME_SCALE=4 \
 			timeout --kill-after=30 $(TEST_TIMEOUT) $(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_SCRATCH) \
 			--filter "^$$target\." || exit 1; \
 	done

@@ -111,6 +111,7 @@ extension ActorSystem {
     ///   - immediateTurnDepth: see ``ActorSystem/Configuration/immediateTurnDepth``. A test
     ///     that holds the actors' threads to fill a mailbox passes 0: otherwise a sender
     ///     may serve an idle actor on its own thread, and the mailbox never fills.
+    ///   - idleTaskRelease: see ``ActorSystem/Configuration/idleTaskRelease``.
     public static func forTesting(
         name: String = "test",
         clock: ManualClock = ManualClock(),
@@ -119,7 +120,8 @@ extension ActorSystem {
         askTimeout: Duration = .seconds(5),
         logLevel: LogLevel? = .error,
         logger: @escaping @Sendable (LogLevel, String) -> Void = ActorSystem.Configuration.standardError,
-        immediateTurnDepth: Int = 4
+        immediateTurnDepth: Int = 4,
+        idleTaskRelease: Duration? = .milliseconds(10)
     ) throws -> ActorSystem {
         let silent: @Sendable (LogLevel, String) -> Void = { _, _ in }
         return ActorSystem(
@@ -127,7 +129,8 @@ extension ActorSystem {
             configuration: try .init(
                 threads: threads, clock: clock, askTimeout: askTimeout,
                 rootSupervisor: rootSupervisor, randomSeed: 42, logLevel: logLevel ?? .error,
-                logger: logLevel == nil ? silent : logger, immediateTurnDepth: immediateTurnDepth
+                logger: logLevel == nil ? silent : logger, immediateTurnDepth: immediateTurnDepth,
+                idleTaskRelease: idleTaskRelease
             )
         )
     }

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import Troupe
 
@@ -5,7 +6,20 @@ import Troupe
 public enum TestDefaults {
     /// How long a probe or clock waits, in real time, before declaring a test hung. Only a
     /// bound for failures: a passing test never waits for it.
-    public static let timeout: Duration = .seconds(5)
+    ///
+    /// Five seconds, multiplied by the environment variable `TROUPE_TEST_TIME_SCALE` (a
+    /// whole number from 1 to 100) when it is set. `make test-tsan` sets it to 4: under
+    /// ThreadSanitizer, with the whole suite running in parallel on two cores, every step a
+    /// test waits for is many times slower, and a test of a dozen steps on the cooperative
+    /// pool was seen to need most of the five seconds while passing.
+    public static let timeout: Duration = .seconds(5) * timeScale
+
+    /// `TROUPE_TEST_TIME_SCALE`, or 1 if it is unset or not a whole number from 1 to 100.
+    public static let timeScale: Int = {
+        guard let raw = getenv("TROUPE_TEST_TIME_SCALE"), let scale = Int(String(cString: raw)),
+              (1...100).contains(scale) else { return 1 }
+        return scale
+    }()
 }
 
 /// A test expectation that was not met within its real-time bound.

@@ -1,7 +1,8 @@
 /// A cell with a user lane for `Message`: what an ``ActorRef`` points at.
 ///
 /// Producers call ``trySend(_:)`` / ``send(_:)`` from any task. The consumer is the cell's
-/// current incarnation, which calls ``nextWork(acceptUser:batch:system:report:)``.
+/// current incarnation, which calls ``takeWork(batch:system:report:)`` and, when there is
+/// none, ``parkUntilWork()``.
 ///
 /// The fast paths are inlinable so they are specialized for the concrete message type in
 /// the module that sends or runs the actor; the slow paths (waiting for room, closing)
@@ -31,8 +32,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// cell. Checked with ``assertOwnedByIncarnation(orBetweenIncarnations:_:file:line:)``
     /// off the message loop.
     @usableFromInline @exclusivity(unchecked) var leftovers: [Message] = []
-    /// Senders admitted by one `nextWork`, resumed after the lock is released. Owned by the
-    /// running incarnation's task, and only inside `nextWork` (the message path: unchecked).
+    /// Senders admitted by one `takeWork`, resumed after the lock is released. Owned by the
+    /// running incarnation's task, and only inside `takeWork` (the message path: unchecked).
     @usableFromInline @exclusivity(unchecked) var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
 
     // Immediate turns (see ``ImmediateTurns``).
@@ -82,7 +83,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         let offer = user.offer(message, mayWait: false)
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
-        wake?.resume()
+        wake?.wake(self)
         return settle(offer)
     }
 
@@ -99,7 +100,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         let offer = user.offer(message, mayWait: true)
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
-        wake?.resume()
+        wake?.wake(self)
         if case .mustWait(let message) = offer {
             return await park(message, waitLimit: waitLimit).0
         }
@@ -126,7 +127,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         if let waiter { settleWaitLocked(of: waiter, entered: offer.entered) }
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
-        wake?.resume()
+        wake?.wake(self)
         if case .mustWait(let message) = offer { return .mustWait(message) }
         return .settled(settle(offer))
     }
@@ -159,7 +160,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         if let waiter { settleWaitLocked(of: waiter, entered: offer.entered) }
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
-        wake?.resume()
+        wake?.wake(self)
         if case .mustWait(let message) = offer {
             return await park(message, waitLimit: waitLimit, handBackIfClosed: true)
         }
@@ -182,7 +183,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         let offer = user.offer(message, mayWait: false)
         let wake = takeConsumerIfEnqueued(offer)
         lock.unlock()
-        wake?.resume()
+        wake?.wake(self)
         return (settle(offer), nil)
     }
 
@@ -192,8 +193,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// While the turn is held `consumer` is nil, so senders only enqueue and nobody else
     /// wakes the task or takes a turn.
     @inlinable
-    final func takeImmediateTurnLocked() -> UnsafeContinuation<Void, Never>? {
-        guard immediateTurn != nil, consumerWantsUser, let parked = consumer, user.isEmpty, !user.isClosed,
+    final func takeImmediateTurnLocked() -> ParkedConsumer? {
+        guard immediateTurn != nil, let parked = consumer, user.isEmpty, !user.isClosed,
               systemQueue.isEmpty, !immediateTurnsPaused,
               !immediateTurnsDeclined,
               ImmediateTurns.mayEnter(limit: system.configuration.immediateTurnDepth) else { return nil }
@@ -217,7 +218,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// which can hide a cycle for a moment but never invent one (see ``WaitForGraph``).
     @inlinable
     @discardableResult
-    final func runImmediateTurn(_ first: Message, parked: UnsafeContinuation<Void, Never>, handBackIfDeclined: Bool = false) -> Message? {
+    final func runImmediateTurn(_ first: Message, parked: ParkedConsumer, handBackIfDeclined: Bool = false) -> Message? {
         let outer = ImmediateTurns.enter(self)
         var message = first
         var served = 0
@@ -265,7 +266,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
             break
         }
         ImmediateTurns.leave(restoring: outer)
-        if wake { parked.resume() }
+        if wake { parked.wake(self) }
         return handedBack
     }
 
@@ -313,12 +314,12 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// Under `lock`: the parked consumer to wake if `offer` put a message in the lane.
     @inlinable
-    final func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> UnsafeContinuation<Void, Never>? {
+    final func takeConsumerIfEnqueued(_ offer: UserQueue<Message>.Offer) -> ParkedConsumer? {
         switch offer {
         case .enqueued, .enqueuedEvicting:
             // Counted under the lock that evicted, so the consumer sees it (WaitForGraph).
             if case .enqueuedEvicting = offer { noteMessagesLeftUnhandled(1) }
-            guard consumerWantsUser, let waiting = consumer else { return nil }
+            guard let waiting = consumer else { return nil }
             consumer = nil
             return waiting
         case .rejected, .mustWait:
@@ -373,10 +374,10 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
                 sender.continuation = continuation
                 if user.park(sender) {
                     sender.continuation = nil
-                    let wake = consumerWantsUser ? consumer : nil
-                    if wake != nil { consumer = nil }
+                    let wake = consumer
+                    consumer = nil
                     lock.unlock()
-                    wake?.resume()
+                    wake?.wake(self)
                     continuation.resume(returning: .enqueued)
                     return
                 }
@@ -425,51 +426,78 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         init() {}
     }
 
-    /// Waits until there is work: system messages (always) or user messages (if
-    /// `acceptUser`), or an immediate turn that ended needing the loop (it returns with
-    /// neither). System messages come first and all at once; user messages come at most
-    /// `batchSize` at a time. Senders waiting for room are admitted as room is made.
-    @inlinable
-    final nonisolated(nonsending) func nextWork(
-        acceptUser: Bool,
+    /// Takes the work there is, without waiting: system messages (all of them) if any, else
+    /// up to `batchSize` user messages; publishes `report` first. Returns true also when an
+    /// immediate turn ended needing the loop (with no message: the loop then sees the
+    /// turn's failure or stop). Returns false when there is nothing: the incarnation then
+    /// returns from its loop and parks in ``parkUntilWork()``, so that a parked actor's task
+    /// holds only its outer frames (the loop's frame alone was 656 bytes). Senders waiting
+    /// for room are admitted as room is made.
+    @inlinable @inline(never)
+    final func takeWork(
         batch: inout [Message],
         system systemBatch: inout [SystemMessage],
         report: inout BatchReport
-    ) async {
-        while true {
-            lock.lock()
-            if report.handled > 0 {
-                publishLocked(report)
-                report = BatchReport()
-            }
-            if turnNeedsLoop {
-                turnNeedsLoop = false
-                lock.unlock()
-                return
-            }
-            if !systemQueue.isEmpty {
-                systemQueue.drain { systemBatch.append($0) }
-                clearPendingSystemMessagesLocked()
-                lock.unlock()
-                return
-            }
-            if acceptUser && !user.isEmpty {
-                user.take(upTo: batchSize, into: &batch, admitted: &admittedScratch)
-                lock.unlock()
-                if !admittedScratch.isEmpty {
-                    for continuation in admittedScratch { continuation.resume(returning: .enqueued) }
-                    admittedScratch.removeAll(keepingCapacity: true)
-                }
-                return
-            }
-            // Park. The lock is still held while the continuation is created (the closure runs
-            // synchronously, before any suspension) and is released inside it, so no producer
-            // can slip a message in between the emptiness check and the parking.
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                consumer = continuation
-                consumerWantsUser = acceptUser
-                lock.unlock()
-            }
+    ) -> Bool {
+        lock.lock()
+        if report.handled > 0 {
+            publishLocked(report)
+            report = BatchReport()
+        }
+        if turnNeedsLoop {
+            turnNeedsLoop = false
+            lock.unlock()
+            return true
+        }
+        if !systemQueue.isEmpty {
+            systemQueue.drain { systemBatch.append($0) }
+            clearPendingSystemMessagesLocked()
+            lock.unlock()
+            return true
+        }
+        guard !user.isEmpty else {
+            lock.unlock()
+            return false
+        }
+        user.take(upTo: batchSize, into: &batch, admitted: &admittedScratch)
+        lock.unlock()
+        if !admittedScratch.isEmpty {
+            for continuation in admittedScratch { continuation.resume(returning: .enqueued) }
+            admittedScratch.removeAll(keepingCapacity: true)
+        }
+        return true
+    }
+
+    /// Lets the incarnation's task end while the actor waits (the consumer becomes
+    /// ``ParkedConsumer/dormant``), unless work arrived since the loop looked; true if it
+    /// did. The caller has stored what its loop keeps, since the next task may start as soon
+    /// as the lock is released.
+    @usableFromInline
+    final func releaseTaskUnlessWork() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !turnNeedsLoop && systemQueue.isEmpty && user.isEmpty else { return false }
+        consumer = .dormant
+        task = nil
+        return true
+    }
+
+    /// Parks the incarnation's task until there may be work for ``takeWork(batch:system:report:)``:
+    /// a message on either lane, or an immediate turn that needs the loop. Returns at once
+    /// if some arrived since the loop looked.
+    @inlinable
+    final nonisolated(nonsending) func parkUntilWork() async {
+        lock.lock()
+        guard !turnNeedsLoop && systemQueue.isEmpty && user.isEmpty else {
+            lock.unlock()
+            return
+        }
+        // The lock is still held while the continuation is created (the closure runs
+        // synchronously, before any suspension) and is released inside it, so no producer
+        // can slip a message in between the emptiness check and the parking.
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            consumer = .task(continuation)
+            lock.unlock()
         }
     }
 
@@ -480,7 +508,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         if report.sampledLatencyNanos >= 0 { latency.record(nanoseconds: report.sampledLatencyNanos) }
     }
 
-    /// Publishes what the consumer handled since its last `nextWork` (at incarnation end).
+    /// Publishes what the consumer handled since its last `takeWork` (at incarnation end).
     @inlinable
     final func publishReport(_ report: BatchReport) {
         lock.lock()

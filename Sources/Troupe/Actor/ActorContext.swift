@@ -265,7 +265,7 @@ public final class ActorContext<Message: Sendable> {
     /// Undoes everything this incarnation set up, except children (stopped first, by the
     /// loop): timers, watches, background tasks.
     @usableFromInline
-    func releaseResources() async {
+    nonisolated(nonsending) func releaseResources() async {
         for entry in timers.values { cell.system.clock.cancel(entry.timer) }
         timers.removeAll()
         for target in watching.values { target.removeWatcher(ObjectIdentifier(cell)) }

@@ -14,11 +14,18 @@
 /// The loop is generic over `B`. The incarnation body is a closure made in the inlinable
 /// initializer, so it is compiled in the module where `B` is concrete and runs specialized:
 /// message moves and array operations cost no runtime generic lookups.
+/// How an incarnation's task begins: a new incarnation, or a dormant one going on.
+@usableFromInline
+enum IncarnationLaunch: Sendable {
+    case start(Int, Completion<Void>?)
+    case resume
+}
+
 @usableFromInline
 // Unchecked Sendable: adds only immutable state and `supervision`, which is used only
 // by the cell's current incarnation task (see ``Supervision``).
 final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable {
-    @usableFromInline typealias Body = @Sendable (BehaviorCell<B>, Int, Completion<Void>?) async -> Void
+    @usableFromInline typealias Body = @Sendable (BehaviorCell<B>, IncarnationLaunch) async -> Void
 
     @usableFromInline let factory: @Sendable () throws -> B
     @usableFromInline let policy: SupervisionPolicy
@@ -36,6 +43,9 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     /// What an immediate turn's handler threw; the loop ends the incarnation with it when
     /// the turn wakes it. Owned like `behavior`.
     @usableFromInline @exclusivity(unchecked) var turnFailure: (any Error)?
+    /// What a dormant incarnation's loop keeps until a new task goes on with it (see
+    /// ``ParkedConsumer/dormant``). Owned like `behavior`.
+    @usableFromInline @exclusivity(unchecked) var dormantLoop: LoopState?
 
     /// Handling latency is sampled on one batch in this many.
     @usableFromInline static var latencySampleInterval: Int { 8 }
@@ -57,8 +67,11 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         self.policy = policy
         self.staticChildren = staticChildren
         self.external = external
-        self.body = { cell, number, started in
-            await cell.runIncarnation(number, started: started)
+        self.body = { cell, launch in
+            switch launch {
+            case .start(let number, let started): await cell.runIncarnation(number, started: started)
+            case .resume: await cell.resumeIncarnation()
+            }
         }
         super.init(
             path: path, system: system, parent: parent, restart: restart, shutdown: shutdown, mailbox: mailbox,
@@ -87,14 +100,25 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         incarnationEnded = nil
         immediateTurnsPaused = false
         system.incarnationStarted()
+        startTaskLocked(.start(number, started))
+        return number
+    }
+
+    override func resumeDormantIncarnation() {
+        lock.lock()
+        defer { lock.unlock() }
+        startTaskLocked(.resume)
+    }
+
+    /// Under `lock` (so `task` is recorded before anyone can cancel it): starts the
+    /// incarnation's task.
+    private func startTaskLocked(_ launch: IncarnationLaunch) {
         let body = self.body
-        // Created under the lock so `task` is recorded before anyone can cancel it.
         task = Task(executorPreference: system.executor) { [self] in
             await IncarnationScope.$current.withValue(IncarnationScope(cell: self)) {
-                await body(self, number, started)
+                await body(self, launch)
             }
         }
-        return number
     }
 
     @inlinable
@@ -115,9 +139,57 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             system.lifecycle.emit(LifecycleEvent(path: path, kind: .started, incarnation: number, reason: nil))
             started?.succeed(())
             turnContext = context
-            reason = await loop(context)
-            turnContext = nil
+            let state = LoopState(batch: leftovers)
+            leftovers = []
+            // Nil: the incarnation went dormant, and a later task goes on with it.
+            guard let exit = await runLoop(context, state) else { return }
+            reason = exit
         }
+        await end(context, reason: reason)
+        if case .startFailed(let error) = reason { started?.fail(error) }
+    }
+
+    /// A dormant incarnation's new task: goes on with the loop where the last task left it.
+    @inlinable
+    nonisolated(nonsending) func resumeIncarnation() async {
+        let context = turnContext.unsafelyUnwrapped
+        var state = dormantLoop.take().unsafelyUnwrapped
+        state.lastWaitNanos = coarseMonotonicNanoseconds() - state.waitingSince
+        guard let exit = await runLoop(context, state) else { return }
+        await end(context, reason: exit)
+    }
+
+    /// Runs the message loop, parking between messages, until the incarnation ends (its
+    /// exit reason) or goes dormant (nil: this task ends and a new one goes on when a
+    /// message arrives). See ``ActorSystem/Configuration/idleTaskRelease``.
+    @inlinable
+    nonisolated(nonsending) func runLoop(_ context: ActorContext<B.Message>, _ initial: LoopState) async -> ExitReason? {
+        var state = initial
+        while true {
+            if let exit = await loop(context, &state) {
+                turnContext = nil
+                return exit
+            }
+            let parkedAt = coarseMonotonicNanoseconds()
+            state.waits &+= 1
+            let threshold = system.idleTaskReleaseNanos
+            if threshold != .max && (state.waits <= LoopState.firstWaitsReleasingTheTask || state.lastWaitNanos >= threshold) {
+                state.waitingSince = parkedAt
+                // Stored before the turn is released: the next task may start at once.
+                dormantLoop = state
+                if releaseTaskUnlessWork() { return nil }
+                state = dormantLoop.take().unsafelyUnwrapped
+            }
+            await parkUntilWork()
+            state.lastWaitNanos = coarseMonotonicNanoseconds() - parkedAt
+        }
+    }
+
+    /// Ends the incarnation: stops its children, releases its timers, watches and
+    /// background work, runs `stopping`, and reports the exit.
+    @inlinable
+    nonisolated(nonsending) func end(_ context: ActorContext<B.Message>, reason exit: ExitReason) async {
+        var reason = exit
         // A failure while the task is cancelled is the cancellation (after a shutdown timeout)
         // surfacing as CancellationError from whatever the handler awaited.
         if Task.isCancelled && reason.isFailure { reason = .cancelled }
@@ -126,20 +198,47 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         if var stopping = behavior.take() {
             await stopping.stopping(context: context)
         }
-        finish(number, reason: reason)
-        if case .startFailed(let error) = reason { started?.fail(error) }
+        finish(context.incarnation, reason: reason)
     }
 
-    /// The message loop of one incarnation; returns why it ended.
+    /// What the message loop keeps while it waits: the batch buffers (empty then, kept for
+    /// their capacity), an injected fault's countdown, the batch count that picks latency
+    /// samples, and how many waits for a message there were and how long the last one
+    /// lasted, which decide whether the next wait keeps the task.
+    @usableFromInline
+    struct LoopState {
+        @usableFromInline var batch: [B.Message]
+        @usableFromInline var systemBatch: [SystemMessage] = []
+        @usableFromInline var faultCountdown = 0
+        @usableFromInline var batches = 0
+        @usableFromInline var lastWaitNanos: Int64 = 0
+        @usableFromInline var waits = 0
+        /// An incarnation's first waits release its task whatever their length: an actor
+        /// started for one message (a keyed actor for a request: one wait before it arrives,
+        /// one after) holds no task while it idles afterwards. A busy actor pays for two
+        /// new tasks, once.
+        @inlinable static var firstWaitsReleasingTheTask: Int { 2 }
+        /// When a dormant wait began (coarse monotonic nanoseconds).
+        @usableFromInline var waitingSince: Int64 = 0
+
+        @inlinable
+        init(batch: [B.Message]) { self.batch = batch }
+    }
+
+    /// The message loop of one incarnation: handles messages until there are none, then
+    /// returns nil (the caller parks its task and calls it again), or returns why the
+    /// incarnation ended. It returns to park, rather than parking inside, so that a parked
+    /// actor's task holds no loop frame: that is most of an idle actor's memory.
     @inlinable
-    nonisolated(nonsending) func loop(_ context: ActorContext<B.Message>) async -> ExitReason {
-        var batch = leftovers
-        leftovers = []
+    nonisolated(nonsending) func loop(_ context: ActorContext<B.Message>, _ state: inout LoopState) async -> ExitReason? {
+        var batch = state.batch
+        state.batch = []
         var index = 0
-        var systemBatch: [SystemMessage] = []
+        var systemBatch = state.systemBatch
+        state.systemBatch = []
         var report = BatchReport()
-        var faultCountdown = 0
-        var batches = 0
+        var faultCountdown = state.faultCountdown
+        var batches = state.batches
 
         while true {
             // User messages of the current batch.
@@ -208,7 +307,13 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
             if index < batch.count {
                 takeSystemMessages(into: &systemBatch)
             } else {
-                await nextWork(acceptUser: true, batch: &batch, system: &systemBatch, report: &report)
+                guard takeWork(batch: &batch, system: &systemBatch, report: &report) else {
+                    state.batch = batch
+                    state.systemBatch = systemBatch
+                    state.faultCountdown = faultCountdown
+                    state.batches = batches
+                    return nil
+                }
                 if let failure = turnFailure.take() {
                     publishReport(report)
                     return .failed(failure)
@@ -314,7 +419,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     /// Runs one message in an immediate turn (the caller holds the actor's turn, so the
-    /// incarnation's task is parked in `nextWork` and `behavior` and `turnContext` are set).
+    /// incarnation's task is parked in `parkUntilWork` and `behavior` and `turnContext` are set).
     @inlinable
     func runTurn(_ message: B.Message) -> ImmediateTurnOutcome {
         let context = turnContext.unsafelyUnwrapped

@@ -48,8 +48,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     // Guarded by `lock`. `@exclusivity(unchecked)`: the lock already serializes every
     // access; Swift's dynamic exclusivity check would only re-verify that, on every message.
     @usableFromInline @exclusivity(unchecked) var systemQueue = RingBuffer<SystemMessage>()
-    @usableFromInline @exclusivity(unchecked) var consumer: UnsafeContinuation<Void, Never>?
-    @usableFromInline @exclusivity(unchecked) var consumerWantsUser = false
+    @usableFromInline @exclusivity(unchecked) var consumer: ParkedConsumer?
     /// The state, incarnation number and ends; every change is one of its events (see
     /// ``CellLifecycle``), made under `lock`. `isEnding` mirrors it for lock-free readers.
     @exclusivity(unchecked) var lifecycle = CellLifecycle() {
@@ -222,6 +221,14 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         preconditionFailure("metricsSnapshot must be overridden")
     }
 
+    /// Starts a new task for the running incarnation, which went dormant (see
+    /// ``ParkedConsumer/dormant``). Called by whoever took the dormant consumer, after
+    /// releasing the lock. Only ``BehaviorCell`` goes dormant.
+    @usableFromInline
+    func resumeDormantIncarnation() {
+        preconditionFailure("\(path): only a behavior's cell goes dormant")
+    }
+
     // MARK: System lane
 
     /// Enqueues a system message; never blocked by a full user lane. Messages to a
@@ -229,7 +236,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// waiting for the answer).
     @usableFromInline
     func enqueueSystem(_ message: SystemMessage) {
-        let (accepted, wake): (Bool, UnsafeContinuation<Void, Never>?) = lock.withLock {
+        let (accepted, wake): (Bool, ParkedConsumer?) = lock.withLock {
             if lifecycle.state == .terminated { return (false, nil) }
             systemQueue.append(message)
             systemPending.store(true, ordering: .releasing)
@@ -237,7 +244,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
             consumer = nil
             return (true, waiting)
         }
-        wake?.resume()
+        wake?.wake(self)
         if !accepted, case .command(let command) = message {
             command.completion.fail(ActorSystemError.stopped(path))
         }
@@ -445,13 +452,13 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         terminate(.cancelled, leftovers: false)
         // `terminate` emptied the system lane; the stop put there now ends the task as soon
         // as its handler returns (nothing else could: the lane is closed to senders).
-        let wake: UnsafeContinuation<Void, Never>? = lock.withLock {
+        let wake: ParkedConsumer? = lock.withLock {
             systemQueue.append(.stop(.terminate))
             systemPending.store(true, ordering: .releasing)
             defer { consumer = nil }
             return consumer
         }
-        wake?.resume()
+        wake?.wake(self)
         return count
     }
 

@@ -53,6 +53,15 @@ private final class ThreadBody {
     }
 }
 
+/// Nanoseconds on the coarse monotonic clock: a few milliseconds of resolution, read from
+/// memory without a system call (a few nanoseconds), for measures that need no more.
+@usableFromInline
+package func coarseMonotonicNanoseconds() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &spec)
+    return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
+}
+
 /// Nanoseconds on the monotonic clock (never goes back; unaffected by wall-clock changes).
 @usableFromInline
 package func monotonicNanoseconds() -> Int64 {

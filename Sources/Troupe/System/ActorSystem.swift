@@ -34,6 +34,9 @@ public final class ActorSystem: @unchecked Sendable {
     public let configuration: Configuration
     /// The clock everything in this system uses.
     public let clock: any ActorClock
+    /// ``Configuration/idleTaskRelease`` in nanoseconds (`Int64.max`: never), read by every
+    /// actor that runs out of messages.
+    @usableFromInline let idleTaskReleaseNanos: Int64
     /// Where undelivered messages are counted and observed.
     public let deadLetters = DeadLetterOffice()
     @usableFromInline let lifecycle = Observers<LifecycleEvent>()
@@ -65,6 +68,10 @@ public final class ActorSystem: @unchecked Sendable {
         self.name = name
         self.configuration = configuration
         self.clock = configuration.clock
+        self.idleTaskReleaseNanos = configuration.idleTaskRelease.map { duration in
+            let (seconds, attoseconds) = duration.components
+            return seconds >= Int64.max / 1_000_000_000 ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        } ?? Int64.max
         self.deadlines = DeadlineLanes(clock: configuration.clock)
         self.seeds = Atomic(configuration.randomSeed)
         self.executor = ActorExecutor(name: String(name.prefix(8)) + "-w", threads: configuration.threads)

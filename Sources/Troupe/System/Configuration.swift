@@ -45,8 +45,23 @@ extension ActorSystem {
         /// The largest ``immediateTurnDepth`` accepted.
         public static let maximumImmediateTurnDepth = 64
 
-        /// - Throws: ``ConfigurationError`` if `threads` is below 1, `askTimeout` is not
-        ///   positive or `immediateTurnDepth` is outside `0...maximumImmediateTurnDepth`.
+        /// When an idle actor lets its task go. An actor out of messages either keeps its
+        /// task, parked, so that the next message only resumes it; or releases it, and the
+        /// next message starts a new task (about a microsecond more), while an idle actor
+        /// then holds no task and no frames: about 2.8 KB less per actor. An actor releases
+        /// its task at the first two waits of an incarnation, and at any wait that follows
+        /// one that lasted at least this long (measured on the machine's monotonic clock,
+        /// not ``clock``: it is a memory-for-speed bet, not behaviour). So a busy actor
+        /// keeps its task, and an actor started for a message or two (a keyed actor for a
+        /// request, say) or that receives them rarely holds none while it waits. An actor
+        /// that handled a burst and then went quiet keeps its task until its next message.
+        /// Nothing observable changes: order, one message at a time and supervision are the
+        /// same either way. nil: actors always keep their tasks. Default: 10 ms.
+        public let idleTaskRelease: Duration?
+
+        /// - Throws: ``ConfigurationError`` if `threads` is below 1, `askTimeout` or
+        ///   `idleTaskRelease` is not positive, or `immediateTurnDepth` is outside
+        ///   `0...maximumImmediateTurnDepth`.
         public init(
             threads: Int = Configuration.defaultThreads,
             clock: (any ActorClock)? = nil,
@@ -55,7 +70,8 @@ extension ActorSystem {
             randomSeed: UInt64? = nil,
             logLevel: LogLevel = .warning,
             logger: @escaping @Sendable (LogLevel, String) -> Void = Configuration.standardError,
-            immediateTurnDepth: Int = 4
+            immediateTurnDepth: Int = 4,
+            idleTaskRelease: Duration? = .milliseconds(10)
         ) throws(ConfigurationError) {
             try ConfigurationError.requirePositive(threads, "threads")
             guard (0...Configuration.maximumImmediateTurnDepth).contains(immediateTurnDepth) else {
@@ -65,6 +81,7 @@ extension ActorSystem {
                 )
             }
             try ConfigurationError.requirePositive(askTimeout, "ask timeout")
+            if let idleTaskRelease { try ConfigurationError.requirePositive(idleTaskRelease, "idle task release") }
             self.threads = threads
             self.clock = clock ?? SystemClock()
             self.askTimeout = askTimeout
@@ -73,6 +90,7 @@ extension ActorSystem {
             self.logLevel = logLevel
             self.logger = logger
             self.immediateTurnDepth = immediateTurnDepth
+            self.idleTaskRelease = idleTaskRelease
         }
 
         /// The defaults (cannot fail).

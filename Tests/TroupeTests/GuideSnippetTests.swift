@@ -442,7 +442,8 @@ enum GuideConfiguration {
             rootSupervisor: try SupervisorSpec(strategy: .oneForOne, children: []),
             randomSeed: 42,             // repeatable backoff jitter
             logLevel: .warning,
-            immediateTurnDepth: 4       // nested immediate turns per thread (0: off)
+            immediateTurnDepth: 4,      // nested immediate turns per thread (0: off)
+            idleTaskRelease: .milliseconds(10)  // when an idle actor lets its task go (nil: never)
         ))
         return system
     }

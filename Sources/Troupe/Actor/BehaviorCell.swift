@@ -170,10 +170,14 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
                 turnContext = nil
                 return exit
             }
+            let threshold = system.idleTaskReleaseNanos
+            guard threshold != .max else {
+                await parkUntilWork()
+                continue
+            }
             let parkedAt = coarseMonotonicNanoseconds()
             state.waits &+= 1
-            let threshold = system.idleTaskReleaseNanos
-            if threshold != .max && (state.waits <= LoopState.firstWaitsReleasingTheTask || state.lastWaitNanos >= threshold) {
+            if state.waits <= LoopState.firstWaitsReleasingTheTask || state.lastWaitNanos >= threshold {
                 state.waitingSince = parkedAt
                 // Stored before the turn is released: the next task may start at once.
                 dormantLoop = state

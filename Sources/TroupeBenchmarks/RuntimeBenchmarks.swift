@@ -13,6 +13,8 @@ struct RuntimeBenchmarks {
         case "fanin":
             emit(Harness.line("runtime.tell.fanin", value: try await tellFanIn(capacity: Self.burstCapacity), unit: "msgs/s"))
             emit(Harness.line("runtime.tell.fanin.backpressure", value: try await tellFanIn(capacity: 1_024), unit: "msgs/s"))
+        case "fanin.burst":
+            emit(Harness.line("runtime.tell.fanin", value: try await tellFanIn(capacity: Self.burstCapacity), unit: "msgs/s"))
         case "pingpong": emit(Harness.line("runtime.ask.pingpong", value: try await askPingPong(), unit: "roundtrips/s"))
         case "pingpong.immediate":
             emit(Harness.line("runtime.ask.pingpong.immediate", value: try await askPingPong(immediate: true), unit: "roundtrips/s"))

@@ -48,9 +48,9 @@ case "server":
     try await ServerBenchmarks(harness: harness).run()
 case "blocks":
     try await BlocksBenchmarks(harness: harness).run()
-case "fanin", "pingpong", "pingpong.immediate", "ring", "ring.immediate", "spawn", "memory":
+case "fanin", "fanin.burst", "pingpong", "pingpong.immediate", "ring", "ring.immediate", "spawn", "memory":
     try await RuntimeBenchmarks(harness: harness).run(only: suite)
 default:
-    emit("unknown suite \(suite); use runtime, blocks, store, backend, server, all, or one of fanin, pingpong, ring, spawn, memory")
+    emit("unknown suite \(suite); use runtime, blocks, store, backend, server, all, or one of fanin, fanin.burst, pingpong, ring, spawn, memory")
     exit(2)
 }

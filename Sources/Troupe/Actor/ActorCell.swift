@@ -16,13 +16,13 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     /// `@exclusivity(unchecked)` here and below: guarded by `lock` (or owned by the one
     /// running incarnation), so the dynamic exclusivity check is redundant on the hot path.
-    @usableFromInline @exclusivity(unchecked) var user: UserQueue<Message>
+    @usableFromInline @exclusivity(unchecked) final var user: UserQueue<Message>
     @usableFromInline let batchSize: Int
     @usableFromInline let mailbox: MailboxConfiguration
 
     // Guarded by `lock`: counters published by the consumer at batch boundaries.
-    @usableFromInline @exclusivity(unchecked) var processed = 0
-    @usableFromInline @exclusivity(unchecked) var latency = LatencyHistogram()
+    @usableFromInline @exclusivity(unchecked) final var processed = 0
+    @usableFromInline @exclusivity(unchecked) final var latency = LatencyHistogram()
 
     /// Messages taken from the mailbox but not yet handled when the last incarnation ended
     /// (it failed mid-batch); the next incarnation handles them first. Owned by the running
@@ -31,10 +31,10 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// (``hasMessagesForNextIncarnation``) or dead-letters them when it terminates this
     /// cell. Checked with ``assertOwnedByIncarnation(orBetweenIncarnations:_:file:line:)``
     /// off the message loop.
-    @usableFromInline @exclusivity(unchecked) var leftovers: [Message] = []
+    @usableFromInline @exclusivity(unchecked) final var leftovers: [Message] = []
     /// Senders admitted by one `takeWork`, resumed after the lock is released. Owned by the
     /// running incarnation's task, and only inside `takeWork` (the message path: unchecked).
-    @usableFromInline @exclusivity(unchecked) var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
+    @usableFromInline @exclusivity(unchecked) final var admittedScratch: [UnsafeContinuation<SendOutcome, Never>] = []
 
     // Immediate turns (see ``ImmediateTurns``).
     /// Runs one message on the sender's thread; set by ``BehaviorCell`` (nil: never).
@@ -44,13 +44,13 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// senders stop offering. Written under `lock` by whoever holds the actor's turn (so
     /// that holder may read it without the lock: nobody else writes it); senders read it
     /// under `lock`.
-    @usableFromInline @exclusivity(unchecked) var immediateTurnsDeclined = false
+    @usableFromInline @exclusivity(unchecked) final var immediateTurnsDeclined = false
     /// Guarded by `lock`: set while an injected fault counts down (its countdown lives in
     /// the loop, which must see every message); cleared by the next incarnation.
-    @usableFromInline @exclusivity(unchecked) var immediateTurnsPaused = false
+    @usableFromInline @exclusivity(unchecked) final var immediateTurnsPaused = false
     /// Guarded by `lock`: an immediate turn ended needing the loop (the handler stopped the
     /// actor, or threw), so the parked consumer must return even with no message to take.
-    @usableFromInline @exclusivity(unchecked) var turnNeedsLoop = false
+    @usableFromInline @exclusivity(unchecked) final var turnNeedsLoop = false
 
     @usableFromInline
     init(

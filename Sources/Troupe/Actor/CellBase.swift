@@ -37,7 +37,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// The supervising cell; nil only for the root. Strong: the parent outlives its
     /// children's incarnations (it stops them before it ends), and the reference cycle with
     /// the parent's child table is broken when the child terminates.
-    @usableFromInline private(set) var parent: CellBase?
+    @usableFromInline private(set) final var parent: CellBase?
     /// When the supervisor restarts this actor.
     @usableFromInline let restart: RestartType
     /// How the supervisor stops this actor.
@@ -47,8 +47,8 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
 
     // Guarded by `lock`. `@exclusivity(unchecked)`: the lock already serializes every
     // access; Swift's dynamic exclusivity check would only re-verify that, on every message.
-    @usableFromInline @exclusivity(unchecked) var systemQueue = RingBuffer<SystemMessage>()
-    @usableFromInline @exclusivity(unchecked) var consumer: ParkedConsumer?
+    @usableFromInline @exclusivity(unchecked) final var systemQueue = RingBuffer<SystemMessage>()
+    @usableFromInline @exclusivity(unchecked) final var consumer: ParkedConsumer?
     /// The state, incarnation number and ends; every change is one of its events (see
     /// ``CellLifecycle``), made under `lock`. `isEnding` mirrors it for lock-free readers.
     @exclusivity(unchecked) var lifecycle = CellLifecycle() {
@@ -153,7 +153,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// Owned by this cell's incarnation task: each incarnation in turn (it lives on across
     /// restarts, with the static children's slots; incarnations never overlap), the only
     /// one that touches it. `@exclusivity(unchecked)`: that task alone touches it.
-    @usableFromInline @exclusivity(unchecked) var supervisionStorage: Supervision?
+    @usableFromInline @exclusivity(unchecked) final var supervisionStorage: Supervision?
 
     /// This cell's supervision of its children, made on first use.
     @usableFromInline
@@ -175,7 +175,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// the PARENT's incarnation task (its ``Supervision`` reads and writes it, checked with
     /// the parent's ``assertOwnedByIncarnation(orBetweenIncarnations:_:file:line:)``), not by
     /// this cell's. `@exclusivity(unchecked)`: only that task touches it.
-    @usableFromInline @exclusivity(unchecked) var slotInParent: ChildSlot?
+    @usableFromInline @exclusivity(unchecked) final var slotInParent: ChildSlot?
 
     /// True if this cell starts children of its own when it starts.
     @usableFromInline

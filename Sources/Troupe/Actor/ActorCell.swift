@@ -278,6 +278,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// handler kept, comes from no message still in this mailbox), so it needs no edge.
     @inlinable
     final func tryImmediateTurn(_ message: consuming Message) -> Message? {
+        // An actor whose behavior declines every turn is not locked only to find that out.
+        if hasDeclinedImmediateTurns { return message }
         lock.lock()
         guard let parked = takeImmediateTurnLocked() else {
             lock.unlock()
@@ -310,6 +312,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         lock.lock()
         immediateTurnsDeclined = true
         lock.unlock()
+        noteImmediateTurnsDeclined()
     }
 
     /// Under `lock`: the parked consumer to wake if `offer` put a message in the lane.

@@ -93,6 +93,19 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     let messagesFinishedByTurns = Atomic<Int>(0)
     /// User messages that left the mailbox unhandled (evicted, or dropped on stop).
     let messagesFinishedUnhandled = Atomic<Int>(0)
+    /// Mirrors `ActorCell.immediateTurnsDeclined` (set once, never cleared) for readers
+    /// that do not hold the lock: an asking handler skips its turn attempt on such an actor.
+    private let immediateTurnsDeclinedMirror = Atomic<Bool>(false)
+
+    @usableFromInline
+    final var hasDeclinedImmediateTurns: Bool {
+        immediateTurnsDeclinedMirror.load(ordering: .relaxed)
+    }
+
+    @usableFromInline
+    final func noteImmediateTurnsDeclined() {
+        immediateTurnsDeclinedMirror.store(true, ordering: .relaxed)
+    }
 
     /// True when system messages wait (a relaxed load: the consumer checks it after every
     /// message and takes the lock only when it is set).

@@ -30,19 +30,28 @@ final class IncarnationScope: @unchecked Sendable {
     static var current: IncarnationScope?
 
     @usableFromInline let cell: CellBase
-    private let task: UnsafeCurrentTask?
+    /// The address of the task the scope was bound in, only ever compared: keeping the
+    /// `UnsafeCurrentTask` itself cost a retain and a release of the task (through an
+    /// unspecialized copy of the optional) on every ask from a handler.
+    private let task: UnsafeRawPointer?
 
     /// Made inside the incarnation's task.
     @usableFromInline
     init(cell: CellBase) {
         self.cell = cell
-        self.task = withUnsafeCurrentTask { $0 }
+        self.task = Self.currentTaskAddress()
     }
 
     /// The cell, if the calling task is the incarnation's own task.
     @usableFromInline
     var cellForCurrentTask: CellBase? {
-        withUnsafeCurrentTask { $0 == task } ? cell : nil
+        Self.currentTaskAddress() == task ? cell : nil
+    }
+
+    private static func currentTaskAddress() -> UnsafeRawPointer? {
+        withUnsafeCurrentTask { current in
+            current.map { unsafeBitCast($0, to: UnsafeRawPointer.self) }
+        }
     }
 }
 

@@ -135,6 +135,59 @@ import TroupeTesting
         }
     }
 
+    enum ProbeMessage: Sendable {
+        case wasCancelled(ReplyTo<Bool>)
+        case requestID(ReplyTo<Int?>)
+    }
+
+    @TaskLocal static var requestID: Int?
+
+    /// Replies what its handler's task sees.
+    struct TaskObserver: Behavior {
+        mutating func receive(_ message: ProbeMessage, context: ActorContext<ProbeMessage>) async throws {
+            switch message {
+            case .wasCancelled(let reply): reply.reply(Task.isCancelled)
+            case .requestID(let reply): reply.reply(IdleTaskReleaseTests.requestID)
+            }
+        }
+    }
+
+    @Test func aCancelledIncarnationStaysCancelledAcrossDormancyAndARestartDoesNot() async throws {
+        let system = try ActorSystem.forTesting(idleTaskRelease: .seconds(3600))
+        let observer = try await system.spawn("observer", mailbox: mailbox(4)) { TaskObserver() }
+        try await eventually("dormant") { isDormant(observer) }
+        #expect(try await observer.ask { .wasCancelled($0) } == false)
+        try await eventually("dormant again") { isDormant(observer) }
+        // As after a shutdown timeout: the incarnation is cancelled while it has no task.
+        observer.cell.cancelSubtree()
+        #expect(try await observer.ask { .wasCancelled($0) } == true, "the new task goes on cancelled")
+        await system.shutdown()
+    }
+
+    @Test func aHandlerDoesNotSeeTheTaskLocalsOfWhoeverWokeItsActor() async throws {
+        let system = try ActorSystem.forTesting()
+        let observer = try await system.spawn("observer", mailbox: mailbox(4)) { TaskObserver() }
+        try await eventually("dormant") { isDormant(observer) }
+        let seen = try await Self.$requestID.withValue(42) {
+            try await observer.ask { .requestID($0) }
+        }
+        #expect(seen == nil, "the sender's request-scoped value leaked into the actor")
+        await system.shutdown()
+    }
+
+    @Test func anEndedIncarnationScopeMatchesNoTaskNotEvenItsOwn() async {
+        let system = ActorSystem(name: "scope")
+        let matched = await Task {
+            let scope = IncarnationScope(cell: system.root!)
+            let before = scope.cellForCurrentTask != nil
+            scope.taskEnded()
+            return (before, scope.cellForCurrentTask != nil)
+        }.value
+        #expect(matched.0, "the scope's own task matches while it runs")
+        #expect(!matched.1, "an ended scope matches nothing (a later task may reuse the address)")
+        await system.shutdown()
+    }
+
     @Test func theSettingMustBePositive() {
         #expect(throws: ConfigurationError.self) {
             try ActorSystem.Configuration(idleTaskRelease: .zero)

@@ -100,6 +100,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
         incarnationEnded = nil
         immediateTurnsPaused = false
         system.incarnationStarted()
+        incarnationCancelled = false
         startTaskLocked(.start(number, started))
         return number
     }
@@ -111,14 +112,23 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     /// Under `lock` (so `task` is recorded before anyone can cancel it): starts the
-    /// incarnation's task.
+    /// incarnation's task. Detached: the task belongs to the cell, so nothing of whoever
+    /// started or woke the actor (a sender's task-locals, its priority, its cancellation)
+    /// carries over into the handlers; a task going on with a cancelled incarnation is
+    /// cancelled here instead.
     private func startTaskLocked(_ launch: IncarnationLaunch) {
         let body = self.body
-        task = Task(executorPreference: system.executor) { [self] in
-            await IncarnationScope.$current.withValue(IncarnationScope(cell: self)) {
+        let started = Task.detached(executorPreference: system.executor) { [self] in
+            let scope = IncarnationScope(cell: self)
+            await IncarnationScope.$current.withValue(scope) {
                 await body(self, launch)
             }
+            // Tasks that inherited the scope (background work, `Task {}` in a handler) may
+            // outlive this one, and a later task may reuse its address.
+            scope.taskEnded()
         }
+        if incarnationCancelled { started.cancel() }
+        task = started
     }
 
     @inlinable

@@ -54,9 +54,14 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) var lifecycle = CellLifecycle() {
         didSet { isEnding.store(lifecycle.isEnding, ordering: .relaxed) }
     }
-    /// The running incarnation's task, for cancelling it: set by ``launchIncarnation(started:)``,
-    /// dropped when the lifecycle says that task ended (`lifecycle.hasRunningTask`).
+    /// The running incarnation's task, for cancelling it: set by ``launchIncarnation(started:)``
+    /// and by each task that goes on with a dormant incarnation, nil while it is dormant and
+    /// once the lifecycle says the incarnation ended (`lifecycle.hasRunningTask`).
     var task: Task<Void, Never>?
+    /// Guarded by `lock`: the running incarnation was cancelled (``cancelSubtree()``). A task
+    /// that goes on with it after it was dormant starts cancelled, as the one it replaces
+    /// was; a new incarnation starts uncancelled.
+    var incarnationCancelled = false
     /// Completed with the exit reason when the current incarnation's task has finished.
     /// Made on demand (most incarnations end without anyone waiting for them); the
     /// lifecycle's `lastEnd` answers a wait that starts after the end. Reset by each launch.
@@ -383,7 +388,10 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// at their next `await` that checks for it.
     @usableFromInline
     func cancelSubtree() {
-        let (task, children): (Task<Void, Never>?, [CellBase]) = lock.withLock { (self.task, self.children.values.map(\.cell)) }
+        let (task, children): (Task<Void, Never>?, [CellBase]) = lock.withLock {
+            if lifecycle.hasRunningTask { incarnationCancelled = true }
+            return (self.task, self.children.values.map(\.cell))
+        }
         task?.cancel()
         for wait in registeredWaits() { wait.cancelWait() }
         for child in children { child.cancelSubtree() }

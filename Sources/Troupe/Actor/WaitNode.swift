@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Something a task waits for that a cancellation must end: an ask's reply, room in a full
 /// mailbox, a keyed slot. It may also have a deadline (it is a ``DeadlineNode``).
 @usableFromInline
@@ -20,10 +22,14 @@ class WaitNode: DeadlineNode, @unchecked Sendable {
 ///
 /// Task-locals are inherited by child tasks (`async let`, task groups, `Task {}`), which
 /// can be cancelled on their own; so the scope also records which task it was bound in,
-/// and only that task takes the shortcut.
+/// and only that task takes the shortcut. Inheriting tasks may outlive it (an incarnation's
+/// task ends when it goes dormant, while its background work runs on), and a new task may
+/// then get its address: so the task marks the scope ended before it ends, and an ended
+/// scope matches no task.
 @usableFromInline
 // Unchecked Sendable: `cell` is Sendable; `task` is only compared for identity with the
-// current task (never used to act on the task), and the task cannot end while it is bound.
+// current task (never used to act on the task), and is compared only while `bound` says the
+// task it names has not ended.
 final class IncarnationScope: @unchecked Sendable {
     @TaskLocal
     @usableFromInline
@@ -34,6 +40,8 @@ final class IncarnationScope: @unchecked Sendable {
     /// `UnsafeCurrentTask` itself cost a retain and a release of the task (through an
     /// unspecialized copy of the optional) on every ask from a handler.
     private let task: UnsafeRawPointer?
+    /// Cleared (releasing) by the task as it ends; read (acquiring) before `task` is compared.
+    private let bound = Atomic<Bool>(true)
 
     /// Made inside the incarnation's task.
     @usableFromInline
@@ -45,7 +53,12 @@ final class IncarnationScope: @unchecked Sendable {
     /// The cell, if the calling task is the incarnation's own task.
     @usableFromInline
     var cellForCurrentTask: CellBase? {
-        Self.currentTaskAddress() == task ? cell : nil
+        bound.load(ordering: .acquiring) && Self.currentTaskAddress() == task ? cell : nil
+    }
+
+    /// Called by the scope's task as it ends.
+    func taskEnded() {
+        bound.store(false, ordering: .releasing)
     }
 
     private static func currentTaskAddress() -> UnsafeRawPointer? {

@@ -443,7 +443,7 @@ enum GuideConfiguration {
             randomSeed: 42,             // repeatable backoff jitter
             logLevel: .warning,
             immediateTurnDepth: 4,      // nested immediate turns per thread (0: off)
-            idleTaskRelease: .milliseconds(10)  // when an idle actor lets its task go (nil: never)
+            idleTaskRelease: .milliseconds(10)  // when an idle actor lets its task go (0: always, nil: never)
         ))
         return system
     }

@@ -89,9 +89,9 @@ import TroupeTesting
 
     @Test(arguments: [false, true])
     func manySendersLoseNothingAndKeepTheirOrderWhileTasksComeAndGo(immediateTurns: Bool) async throws {
-        // The smallest threshold: every wait the coarse clock sees as long releases the
-        // task, so dormant and parked waits mix under the load.
-        let system = try ActorSystem.forTesting(immediateTurnDepth: immediateTurns ? 4 : 0, idleTaskRelease: .nanoseconds(1))
+        // Zero: every wait releases the task, so each wake-up under the load starts a new
+        // task for the same incarnation.
+        let system = try ActorSystem.forTesting(immediateTurnDepth: immediateTurns ? 4 : 0, idleTaskRelease: .zero)
         let recorder = try await system.spawn("recorder", mailbox: mailbox(64)) { SenderOrder() }
         let senders = 16
         let perSender = 500
@@ -188,9 +188,22 @@ import TroupeTesting
         await system.shutdown()
     }
 
-    @Test func theSettingMustBePositive() {
+    @Test func theSettingMustNotBeNegative() throws {
         #expect(throws: ConfigurationError.self) {
-            try ActorSystem.Configuration(idleTaskRelease: .zero)
+            try ActorSystem.Configuration(idleTaskRelease: .nanoseconds(-1))
         }
+        #expect(try ActorSystem.Configuration(idleTaskRelease: .zero).idleTaskRelease == .zero)
+    }
+
+    @Test func withZeroEveryWaitReleasesTheTask() async throws {
+        let system = try ActorSystem.forTesting(idleTaskRelease: .zero)
+        let counter = try await system.spawn("counter", mailbox: mailbox(16)) { Counter() }
+        for round in 1...5 {
+            counter.trySend(.increment)
+            #expect(try await counter.ask { .get($0) } == round)
+            try await eventually("dormant after wake-up \(round)") { isDormant(counter) }
+        }
+        #expect(counter.cell.currentIncarnation == 1)
+        await system.shutdown()
     }
 }

@@ -56,11 +56,12 @@ extension ActorSystem {
         /// request, say) or that receives them rarely holds none while it waits. An actor
         /// that handled a burst and then went quiet keeps its task until its next message.
         /// Nothing observable changes: order, one message at a time and supervision are the
-        /// same either way. nil: actors always keep their tasks. Default: 10 ms.
+        /// same either way. Zero: every wait releases the task (the least memory, a new task
+        /// for every wake-up). nil: actors always keep their tasks. Default: 10 ms.
         public let idleTaskRelease: Duration?
 
-        /// - Throws: ``ConfigurationError`` if `threads` is below 1, `askTimeout` or
-        ///   `idleTaskRelease` is not positive, or `immediateTurnDepth` is outside
+        /// - Throws: ``ConfigurationError`` if `threads` is below 1, `askTimeout` is not
+        ///   positive, `idleTaskRelease` is negative, or `immediateTurnDepth` is outside
         ///   `0...maximumImmediateTurnDepth`.
         public init(
             threads: Int = Configuration.defaultThreads,
@@ -81,7 +82,7 @@ extension ActorSystem {
                 )
             }
             try ConfigurationError.requirePositive(askTimeout, "ask timeout")
-            if let idleTaskRelease { try ConfigurationError.requirePositive(idleTaskRelease, "idle task release") }
+            if let idleTaskRelease { try ConfigurationError.requireNonNegative(idleTaskRelease, "idle task release") }
             self.threads = threads
             self.clock = clock ?? SystemClock()
             self.askTimeout = askTimeout

@@ -300,6 +300,35 @@ import TroupeTesting
         }
     }
 
+    enum RelayMessage: Sendable {
+        case askCounter(ActorRef<CounterMessage>, ReplyTo<Int>)
+    }
+
+    /// Asks the counter from its handler and passes the answer on.
+    struct Relay: Behavior {
+        mutating func receive(_ message: RelayMessage, context: ActorContext<RelayMessage>) async throws {
+            guard case .askCounter(let counter, let reply) = message else { return }
+            reply.reply(try await counter.ask { .get($0) })
+        }
+    }
+
+    /// A handler's ask first offers its request to an immediate turn; an async-only target
+    /// declines it and the request is delivered the ordinary way. It entered the mailbox
+    /// once, and the metrics say so.
+    @Test func aRequestATurnHandedBackIsCountedOnce() async throws {
+        let system = try system()
+        let counter = try await system.spawn("counter", mailbox: mailbox(8)) { Counter() }
+        let relay = try await system.spawn("relay", mailbox: mailbox(8)) { Relay() }
+        try await eventually("both idle") {
+            counter.cell.lock.withLock { counter.cell.consumer != nil } && relay.cell.lock.withLock { relay.cell.consumer != nil }
+        }
+        #expect(try await relay.ask { .askCounter(counter, $0) } == 0)
+        #expect(counter.cell.lock.withLock { counter.cell.immediateTurnsDeclined }, "the turn was offered and declined")
+        #expect(counter.metrics.enqueued == 1)
+        #expect(counter.metrics.processed == 1)
+        await system.shutdown()
+    }
+
     /// A behavior that only implements `receive` is offered one message at most: the
     /// default declines it and the actor is never offered another.
     @Test func anAsyncOnlyBehaviorIsOfferedAtMostOneMessage() async throws {

@@ -48,7 +48,7 @@ extension ActorSystem {
         /// When an idle actor lets its task go. An actor out of messages either keeps its
         /// task, parked, so that the next message only resumes it; or releases it, and the
         /// next message starts a new task (about a microsecond more), while an idle actor
-        /// then holds no task and no frames: about 2.8 KB less per actor. An actor releases
+        /// then holds no task and no frames: about 2.4 KB less per actor. An actor releases
         /// its task at the first two waits of an incarnation, and at any wait that follows
         /// one that lasted at least this long (measured on the machine's monotonic clock,
         /// not ``clock``: it is a memory-for-speed bet, not behaviour). So a busy actor

@@ -51,7 +51,8 @@ import Synchronization
 ///    the ordinal, so it never closes a cycle and needs no check; and it happens before the
 ///    receiver can take the request, so the receiver (and anyone whose walk reaches it) sees
 ///    the settled ordinal once it has finished the request: no false cycle.
-/// 3. When the ask ends, however it ends, under `lock` (``endWait(asker:)``): the edge goes.
+/// 3. When the ask ends, however it ends (``endWait(asker:)``): the edge goes, without the
+///    lock unless a walk is under way (see # Thread safety).
 ///
 /// Invariant: blocking edges never form a cycle. An edge is only added in step 1, after a
 /// check under the same lock, and only ever stops blocking afterwards (ordinals only go down,
@@ -62,14 +63,23 @@ import Synchronization
 /// checked (its asks end at their deadlines, as without this graph).
 ///
 /// # Thread safety
-/// `awaitedCell` is unretained (`Unmanaged`): it is set in step 1 and cleared in step 3,
-/// both inside the ask, whose caller holds the target alive meanwhile; walkers follow it
-/// only under `lock`, so never after step 3. It is written only by the cell's own
-/// incarnation task under `lock`; walkers
-/// read it under `lock`, and that task also reads it without the lock (step 2; reads do not
-/// race). `awaitedOrdinal` is atomic. The finished counts are atomics whose writes precede,
-/// in each writer's program order, the lock operations that would let a walker depend on
-/// them.
+/// `awaitedCell` is unretained (`Unmanaged`) and means something only while
+/// `awaitedOrdinal` is not 0: step 1 sets both, inside the ask, whose caller holds the target
+/// alive until the ask returns; step 3 only zeroes the ordinal. `awaitedCell` is written
+/// only by the cell's own incarnation task under `lock`; walkers read it under `lock`, and
+/// that task also reads it without the lock (step 2; reads do not race).
+///
+/// Step 3 takes no lock in the usual case, which is every ask's end: one shared lock fewer
+/// per ask (the check cost 6.6 % of an ask ping-pong with it, 5.4 % without). A walk
+/// could have read an ordinal just before it was zeroed and then follow `awaitedCell` to a
+/// target the ended ask no longer holds alive. So a walk counts itself in `walkers` before
+/// it reads any edge, and step 3 reads `walkers` after zeroing the ordinal, both with
+/// sequentially consistent operations: either the walk sees the zero (and does not follow
+/// the edge), or step 3 sees the walk and waits for it by taking and releasing `lock`
+/// (walks run entirely under it) before the ask may return.
+///
+/// The finished counts are atomics whose writes precede, in each writer's program order,
+/// the lock operations that would let a walker depend on them.
 @usableFromInline
 final class WaitForGraph: Sendable {
     /// The most edges one walk follows.
@@ -80,6 +90,8 @@ final class WaitForGraph: Sendable {
 
     private let lock = Lock()
     private let cycles = Atomic<Int>(0)
+    /// Walks under way (each under `lock`); see # Thread safety.
+    private let walkers = Atomic<Int>(0)
 
     init() {}
 
@@ -98,6 +110,8 @@ final class WaitForGraph: Sendable {
             asker.awaitedOrdinal.store(Self.unsettled, ordering: .relaxed)
             return nil
         }
+        walkers.add(1, ordering: .sequentiallyConsistent)
+        defer { walkers.subtract(1, ordering: .relaxed) }
         if let hops = hopsBack(to: asker, from: target) {
             cycles.add(1, ordering: .relaxed)
             return pathsOfCycle(asker: asker, from: target, hops: hops)
@@ -110,10 +124,13 @@ final class WaitForGraph: Sendable {
     /// Step 3: `asker` no longer waits (its ask ended, or left the graph).
     @usableFromInline
     func endWait(asker: CellBase) {
-        lock.lock()
-        asker.awaitedCell = nil
-        asker.awaitedOrdinal.store(0, ordering: .relaxed)
-        lock.unlock()
+        _ = asker.awaitedOrdinal.exchange(0, ordering: .sequentiallyConsistent)
+        if walkers.load(ordering: .sequentiallyConsistent) > 0 {
+            // A walk may have read the edge before it ended: let it finish before the ask
+            // returns and stops holding the target alive.
+            lock.lock()
+            lock.unlock()
+        }
     }
 
     /// Under `lock`: how many blocking edges lead from `start` back to `asker` (0 when
@@ -143,7 +160,7 @@ final class WaitForGraph: Sendable {
 
     /// Under `lock`: the cell `cell` waits on, if that edge blocks.
     private func blockingEdge(of cell: CellBase) -> CellBase? {
-        let ordinal = cell.awaitedOrdinal.load(ordering: .relaxed)
+        let ordinal = cell.awaitedOrdinal.load(ordering: .sequentiallyConsistent)
         guard ordinal != 0, let next = cell.awaitedCell?.takeUnretainedValue(), next.messagesFinished < ordinal else { return nil }
         return next
     }

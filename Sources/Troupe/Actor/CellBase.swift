@@ -25,8 +25,8 @@ public enum ActorState: String, Sendable, Hashable {
 /// consumer; any thread may enqueue.
 @usableFromInline
 // Unchecked Sendable: every mutable stored property is guarded by `lock`, except
-// `systemPending` and `isEnding` (atomics), `awaitedCell` (written under the system's
-// wait-for graph lock) and the properties documented as owned by an incarnation's task
+// `systemPending`, `isEnding`, `awaitedCellAddress` and `awaitedOrdinal` (atomics), and
+// the properties documented as owned by an incarnation's task
 // (this cell's, or for `slotInParent` its parent's), which only that task touches
 // (checked in debug builds by `assertOwnedByIncarnation`).
 class CellBase: @unchecked Sendable, CustomStringConvertible {
@@ -69,12 +69,18 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     // The cell's edge in the wait-for graph (see ``WaitForGraph``), among fields that change
     // about once per incarnation, away from those written on every message: other actors'
     // asks read it, and a cache line the consumer keeps writing would miss each time.
-    /// The cell this cell's incarnation waits on (an ask), and the ordinal of the request in
-    /// that cell's mailbox; 0: no wait. Written under the graph's lock. Unretained: set only
-    /// while the ask runs, whose caller holds that cell (see ``WaitForGraph``); compared
-    /// by address, so the hot path touches no reference count.
-    @exclusivity(unchecked) var awaitedCell: Unmanaged<CellBase>?
+    /// The address of the cell this cell's incarnation waits on (an ask), and the ordinal of
+    /// the request in that cell's mailbox; 0: no wait, and then the address means nothing.
+    /// Written by this cell's incarnation task only (see ``WaitForGraph``). Unretained: set
+    /// only while the ask runs, whose caller holds that cell; compared by address, so the hot
+    /// path touches no reference count.
+    let awaitedCellAddress = Atomic<UnsafeRawPointer?>(nil)
     let awaitedOrdinal = Atomic<Int>(0)
+
+    /// The cell at `awaitedCellAddress` (meaningful while `awaitedOrdinal` is not 0).
+    var awaitedCell: Unmanaged<CellBase>? {
+        awaitedCellAddress.load(ordering: .acquiring).map { Unmanaged<CellBase>.fromOpaque($0) }
+    }
     var watchers: [ObjectIdentifier: Watcher] = [:]
     /// Live children by identity, with their start sequence (for ordering) and by name (for
     /// lookups): O(1) to add and remove, however many children a keyed supervisor has.

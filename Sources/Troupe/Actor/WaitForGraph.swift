@@ -38,12 +38,18 @@ import Synchronization
 /// blocks), although the third actor's reply would have freed them both.
 ///
 /// # Check and set
-/// 1. Before delivering, under `lock` (``beginWait(asker:on:)``): if following blocking
-///    edges from the target leads back to the asker, the ask fails and its request is not
-///    delivered (it becomes a dead letter, ``DeadLetterReason/askCycle``). Otherwise the edge
-///    is recorded, unsettled (`Int.max`: it blocks). One lock hold for check and set, so of
-///    two actors asking each other at the same moment exactly one, the second to take the
-///    lock, fails; the other's ask completes once the failed handler moves on.
+/// 1. Before delivering (``beginWait(asker:on:)``): the edge is recorded, unsettled
+///    (`Int.max`: it blocks), and then the target's edge is read, both sequentially
+///    consistent. If the target waits on nobody, that is all: no lock, no walk. Otherwise,
+///    under `lock`, if following blocking edges from the target leads back to the asker, the
+///    edge is removed again (before the lock is released), the ask fails and its request is
+///    not delivered (it becomes a dead letter, ``DeadLetterReason/askCycle``).
+///
+///    Of the edges closing a cycle, the one recorded last in that order sees the edge of its
+///    target (recorded before its read) and walks, so no cycle is missed; walks take turns
+///    under the lock and a failed walk removes its edge first, so of two actors asking each
+///    other at the same moment exactly one fails; the other's ask completes once the failed
+///    handler moves on.
 /// 2. While delivering, under the *receiver's* lock, in the same hold as the offer
 ///    (`ActorCell.offerWithoutWaiting`, or `sendUnlessClosed(settling:)` for a keyed ask): the edge is settled with the request's ordinal, or 0 if the
 ///    request did not enter the mailbox now (it must wait for room: an ask that waited for
@@ -54,23 +60,25 @@ import Synchronization
 /// 3. When the ask ends, however it ends (``endWait(asker:)``): the edge goes, without the
 ///    lock unless a walk is under way (see # Thread safety).
 ///
-/// Invariant: blocking edges never form a cycle. An edge is only added in step 1, after a
-/// check under the same lock, and only ever stops blocking afterwards (ordinals only go down,
-/// finished counts only up); so every walk ends.
+/// Invariant: a cycle of blocking edges lasts only until the walk of its last edge ends
+/// (that walk removes its edge). An edge only ever stops blocking after step 1 (ordinals
+/// only go down, finished counts only up), and a walk follows at most ``maxWalk`` edges, so
+/// every walk ends.
 ///
 /// # Bounds
 /// A walk follows at most ``maxWalk`` edges; a longer chain of waiting actors is not
 /// checked (its asks end at their deadlines, as without this graph).
 ///
 /// # Thread safety
-/// `awaitedCell` is unretained (`Unmanaged`) and means something only while
-/// `awaitedOrdinal` is not 0: step 1 sets both, inside the ask, whose caller holds the target
-/// alive until the ask returns; step 3 only zeroes the ordinal. `awaitedCell` is written
-/// only by the cell's own incarnation task under `lock`; walkers read it under `lock`, and
-/// that task also reads it without the lock (step 2; reads do not race).
+/// `awaitedCell` is unretained (an address) and means something only while
+/// `awaitedOrdinal` is not 0: step 1 stores the address (releasing) before the ordinal, and a
+/// walk reads the ordinal before the address, inside the ask, whose caller holds the target
+/// alive until the ask returns; step 3 only zeroes the ordinal. Both are written only by the
+/// cell's own incarnation task.
 ///
-/// Step 3 takes no lock in the usual case, which is every ask's end: one shared lock fewer
-/// per ask (the check cost 6.6 % of an ask ping-pong with it, 5.4 % without). A walk
+/// Neither step 1's usual case nor step 3 takes the lock, and both come with every ask from
+/// a handler (measured against a build without the graph, ask ping-pong: the check cost
+/// 6.6–7.3 % with the lock in both steps, 5.2 % with neither). A walk
 /// could have read an ordinal just before it was zeroed and then follow `awaitedCell` to a
 /// target the ended ask no longer holds alive. So a walk counts itself in `walkers` before
 /// it reads any edge, and step 3 reads `walkers` after zeroing the ordinal, both with
@@ -102,23 +110,21 @@ final class WaitForGraph: Sendable {
     /// a cycle: then nothing is recorded and the cycle is returned, asker first.
     @usableFromInline
     func beginWait(asker: CellBase, on target: CellBase) -> [ActorPath]? {
+        // The edge first, then a look at the target's (see # Check and set).
+        asker.awaitedCellAddress.store(UnsafeRawPointer(Unmanaged.passUnretained(target).toOpaque()), ordering: .releasing)
+        asker.awaitedOrdinal.store(Self.unsettled, ordering: .sequentiallyConsistent)
+        // The usual case, without the lock: the target is another actor that waits on nobody.
+        if target !== asker && target.awaitedOrdinal.load(ordering: .sequentiallyConsistent) == 0 { return nil }
         lock.lock()
         defer { lock.unlock() }
-        // The usual case, without a walk: the target is another actor that waits on nobody.
-        if target !== asker && target.awaitedOrdinal.load(ordering: .relaxed) == 0 {
-            asker.awaitedCell = Unmanaged.passUnretained(target)
-            asker.awaitedOrdinal.store(Self.unsettled, ordering: .relaxed)
-            return nil
-        }
         walkers.add(1, ordering: .sequentiallyConsistent)
         defer { walkers.subtract(1, ordering: .relaxed) }
-        if let hops = hopsBack(to: asker, from: target) {
-            cycles.add(1, ordering: .relaxed)
-            return pathsOfCycle(asker: asker, from: target, hops: hops)
-        }
-        asker.awaitedCell = Unmanaged.passUnretained(target)
-        asker.awaitedOrdinal.store(Self.unsettled, ordering: .relaxed)
-        return nil
+        guard let hops = hopsBack(to: asker, from: target) else { return nil }
+        // Not waiting after all; zeroed before the lock is released, so the next walk does
+        // not see this edge (of two asks closing one cycle, only the first walk fails).
+        asker.awaitedOrdinal.store(0, ordering: .sequentiallyConsistent)
+        cycles.add(1, ordering: .relaxed)
+        return pathsOfCycle(asker: asker, from: target, hops: hops)
     }
 
     /// Step 3: `asker` no longer waits (its ask ended, or left the graph).

@@ -187,8 +187,8 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         return (settle(offer), nil)
     }
 
-    /// Under `lock`: takes the actor's turn for an immediate turn if it is idle (its task
-    /// parked waiting for a message, nothing queued on either lane) and this thread may
+    /// Under `lock`: takes the actor's turn for an immediate turn if it is idle (waiting for a
+    /// message, parked or dormant, nothing queued on either lane) and this thread may
     /// nest one more turn; returns the parked consumer, which the turn hands back or wakes.
     /// While the turn is held `consumer` is nil, so senders only enqueue and nobody else
     /// wakes the task or takes a turn.

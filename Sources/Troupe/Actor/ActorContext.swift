@@ -13,7 +13,7 @@ public final class ActorContext<Message: Sendable> {
     /// Set by ``stop()``, ``shutdown(reason:)`` or a stop request; the loop ends after the
     /// message in progress. `@exclusivity(unchecked)`: only whoever holds the actor's turn
     /// touches the context (the incarnation's own task, or a sender running an immediate
-    /// turn while that task is parked; the cell's lock orders the hand-overs).
+    /// turn while the incarnation waits; the cell's lock orders the hand-overs).
     @usableFromInline @exclusivity(unchecked) var stopMode: StopMode?
     /// The reason the actor chose when it stopped itself (``ExitReason/normal`` or a
     /// shutdown); nil when it did not, or when a stop request from its parent came after

@@ -34,7 +34,7 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     @usableFromInline let body: Body
 
     /// The running incarnation's state. Owned by whoever holds the actor's turn: the
-    /// incarnation's task, or a sender running an immediate turn while that task is parked
+    /// incarnation's task, or a sender running an immediate turn while the incarnation waits
     /// (see ``ImmediateTurns``); the cell's lock orders the hand-overs. Nil between
     /// incarnations. `@exclusivity(unchecked)`: the turn already makes access exclusive.
     @usableFromInline @exclusivity(unchecked) var behavior: B?
@@ -433,7 +433,8 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     /// Runs one message in an immediate turn (the caller holds the actor's turn, so the
-    /// incarnation's task is parked in `parkUntilWork` and `behavior` and `turnContext` are set).
+    /// incarnation waits, parked in `parkUntilWork` or dormant, and `behavior` and
+    /// `turnContext` are set).
     @inlinable
     func runTurn(_ message: B.Message) -> ImmediateTurnOutcome {
         let context = turnContext.unsafelyUnwrapped

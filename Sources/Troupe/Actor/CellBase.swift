@@ -149,7 +149,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     /// Debug builds: asserts that the calling task owns this cell's incarnation-owned fields
     /// (``supervisionStorage``, its children's ``slotInParent``, ``ActorCell``'s `leftovers`):
     /// it is this cell's running incarnation's task (``IncarnationScope``), or a thread
-    /// running an immediate turn of this cell while that task is parked (``ImmediateTurns``). With
+    /// running an immediate turn of this cell while it waits (``ImmediateTurns``). With
     /// `orBetweenIncarnations`, any caller also passes while no incarnation of this cell runs:
     /// the ended incarnation's writes were published by the lock it took to record its end,
     /// and the next is launched under that lock. The one place the rule is written; the

@@ -3,8 +3,9 @@ import Glibc
 /// Runs one message for an idle actor on the sender's thread (an *immediate turn*).
 ///
 /// # Why
-/// An actor's incarnation is a task parked on a continuation while its mailbox is empty.
-/// Waking it (resume, executor hand-off, task switch) is most of what a hop costs; an ask
+/// An actor's incarnation waits while its mailbox is empty: its task parked on a
+/// continuation, or dormant with no task (``ParkedConsumer``). Waking it (resume or a new
+/// task, executor hand-off, task switch) is most of what a hop costs; an ask
 /// pays it twice. When the target is idle, the sender can instead run the message's
 /// handler itself, holding the actor's turn, if the behavior can handle it without
 /// suspending (``Behavior/receiveImmediately(_:context:)``). Nothing is woken, and an ask

@@ -112,10 +112,12 @@ final class BehaviorCell<B: Behavior>: ActorCell<B.Message>, @unchecked Sendable
     }
 
     /// Under `lock` (so `task` is recorded before anyone can cancel it): starts the
-    /// incarnation's task. Detached: the task belongs to the cell, so nothing of whoever
-    /// started or woke the actor (a sender's task-locals, its priority, its cancellation)
-    /// carries over into the handlers; a task going on with a cancelled incarnation is
-    /// cancelled here instead.
+    /// incarnation's task. Detached, but not unowned work: the cell records it in `task`,
+    /// cancels it with the incarnation (``CellBase/cancelSubtree()``), and the system counts
+    /// the incarnation until it ends; its parent waits for that end. Detached so that nothing
+    /// of whoever started or woke the actor (a sender's task-locals, its priority, its
+    /// cancellation) carries over into the handlers; a task going on with a cancelled
+    /// incarnation is cancelled here instead.
     private func startTaskLocked(_ launch: IncarnationLaunch) {
         let body = self.body
         let started = Task.detached(executorPreference: system.executor) { [self] in

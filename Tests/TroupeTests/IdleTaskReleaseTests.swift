@@ -27,7 +27,7 @@ import TroupeTesting
         }
     }
 
-    @Test func anActorThatHasNotWaitedYetReleasesItsTaskAndKeepsItsState() async throws {
+    @Test func anActorReleasesItsTaskInItsFirstWaitAndKeepsItsState() async throws {
         let system = try ActorSystem.forTesting()
         let probe = TestProbe<String>()
         let counter = try await system.spawn("counter", mailbox: mailbox(16)) { Counter(probe: probe) }

@@ -464,11 +464,15 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
         }
         user.take(upTo: batchSize, into: &batch, admitted: &admittedScratch)
         lock.unlock()
-        if !admittedScratch.isEmpty {
-            for continuation in admittedScratch { continuation.resume(returning: .enqueued) }
-            admittedScratch.removeAll(keepingCapacity: true)
-        }
+        resumeAdmittedSenders()
         return true
+    }
+
+    /// Under `lock`: whether the loop has something to take (a message on either lane, or
+    /// an immediate turn that ended needing it).
+    @inlinable
+    final var hasWorkLocked: Bool {
+        turnNeedsLoop || !systemQueue.isEmpty || !user.isEmpty
     }
 
     /// Lets the incarnation's task end while the actor waits (the consumer becomes
@@ -479,7 +483,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     final func releaseTaskUnlessWork() -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        guard !turnNeedsLoop && systemQueue.isEmpty && user.isEmpty else { return false }
+        guard !hasWorkLocked else { return false }
         consumer = .dormant
         task = nil
         return true
@@ -491,7 +495,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     @inlinable
     final nonisolated(nonsending) func parkUntilWork() async {
         lock.lock()
-        guard !turnNeedsLoop && systemQueue.isEmpty && user.isEmpty else {
+        guard !hasWorkLocked else {
             lock.unlock()
             return
         }

@@ -14,13 +14,6 @@
 /// The loop is generic over `B`. The incarnation body is a closure made in the inlinable
 /// initializer, so it is compiled in the module where `B` is concrete and runs specialized:
 /// message moves and array operations cost no runtime generic lookups.
-/// How an incarnation's task begins: a new incarnation, or a dormant one going on.
-@usableFromInline
-enum IncarnationLaunch: Sendable {
-    case start(Int, Completion<Void>?)
-    case resume
-}
-
 @usableFromInline
 // Unchecked Sendable: adds only immutable state and `supervision`, which is used only
 // by the cell's current incarnation task (see ``Supervision``).
@@ -518,4 +511,11 @@ extension CellBase {
             system.rootEnded(reason)
         }
     }
+}
+
+/// How an incarnation's task begins: a new incarnation, or a dormant one going on.
+@usableFromInline
+enum IncarnationLaunch: Sendable {
+    case start(Int, Completion<Void>?)
+    case resume
 }

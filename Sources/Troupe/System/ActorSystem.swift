@@ -68,10 +68,7 @@ public final class ActorSystem: @unchecked Sendable {
         self.name = name
         self.configuration = configuration
         self.clock = configuration.clock
-        self.idleTaskReleaseNanos = configuration.idleTaskRelease.map { duration in
-            let (seconds, attoseconds) = duration.components
-            return seconds >= Int64.max / 1_000_000_000 ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        } ?? Int64.max
+        self.idleTaskReleaseNanos = configuration.idleTaskRelease?.nanosecondsSaturating ?? .max
         self.deadlines = DeadlineLanes(clock: configuration.clock)
         self.seeds = Atomic(configuration.randomSeed)
         self.executor = ActorExecutor(name: String(name.prefix(8)) + "-w", threads: configuration.threads)

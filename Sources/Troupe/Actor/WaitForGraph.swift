@@ -111,7 +111,7 @@ final class WaitForGraph: Sendable {
     @usableFromInline
     func beginWait(asker: CellBase, on target: CellBase) -> [ActorPath]? {
         // The edge first, then a look at the target's (see # Check and set).
-        asker.awaitedCellAddress.store(UnsafeRawPointer(Unmanaged.passUnretained(target).toOpaque()), ordering: .releasing)
+        asker.awaitedCellAddress.store(target.graphAddress, ordering: .releasing)
         asker.awaitedOrdinal.store(Self.unsettled, ordering: .sequentiallyConsistent)
         // The usual case, without the lock: the target is another actor that waits on nobody.
         if target !== asker && target.awaitedOrdinal.load(ordering: .sequentiallyConsistent) == 0 { return nil }
@@ -152,7 +152,8 @@ final class WaitForGraph: Sendable {
     }
 
     /// Under `lock`: the paths of the cycle `hopsBack` found, asker first. Follows the same
-    /// `awaitedCell` links, which only change under `lock`.
+    /// `awaitedCell` links; the cells they name stay alive, since an ask that ends meanwhile
+    /// waits for this walk before it returns (``endWait(asker:)``).
     private func pathsOfCycle(asker: CellBase, from start: CellBase, hops: Int) -> [ActorPath] {
         var paths = [asker.path]
         var current = start
@@ -201,7 +202,7 @@ extension CellBase {
     /// ask redirected to another cell leaves the graph instead, see ``leaveWaitUnlessOn(_:)``).
     @usableFromInline
     func settleWait(on receiver: CellBase, ordinal: Int) {
-        guard awaitedCell?.toOpaque() == Unmanaged.passUnretained(receiver).toOpaque() else { return }
+        guard awaitedCellAddress.load(ordering: .relaxed) == receiver.graphAddress else { return }
         awaitedOrdinal.store(ordinal, ordering: .relaxed)
     }
 
@@ -211,7 +212,15 @@ extension CellBase {
     /// reported as a false cycle.
     @usableFromInline
     func leaveWaitUnlessOn(_ receiver: CellBase) {
-        guard let awaited = awaitedCell, awaited.toOpaque() != Unmanaged.passUnretained(receiver).toOpaque() else { return }
+        // An ended edge keeps its address (only its ordinal is zeroed): nothing to leave.
+        guard awaitedOrdinal.load(ordering: .relaxed) != 0,
+              awaitedCellAddress.load(ordering: .relaxed) != receiver.graphAddress else { return }
         system.waitForGraph.endWait(asker: self)
+    }
+
+    /// This cell's address as an edge names it (compared, never followed without the
+    /// rules of ``WaitForGraph``).
+    var graphAddress: UnsafeRawPointer {
+        UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
     }
 }

@@ -57,6 +57,13 @@ struct StoreBenchmarks {
         try await poolOverhead(.sqlite(SQLiteConfiguration(path: "\(directory)/overhead.sqlite")))
     }
 
+    /// `store.pool.overhead` alone (SQLite), for profiling.
+    func runPoolOverhead() async throws {
+        let directory = try Self.makeDirectory("troupe-bench-store")
+        defer { _ = Self.shell(["rm", "-rf", directory]) }
+        try await poolOverhead(.sqlite(SQLiteConfiguration(path: "\(directory)/overhead.sqlite")))
+    }
+
     // MARK: - Inserts
 
     private func insertFigure(_ name: String, _ configuration: DatabaseConfiguration, peerConnections: Int, groupsInFlight: Int) async throws {

@@ -4,6 +4,7 @@ import TroupeServer
 // TroupeBenchmarks [suite] [runs=3] [scale=1.0]
 //   suite: runtime (default: the runtime's figures, then the building blocks')
 //          | blocks | store | backend | server | all
+//          | store.pool (the pool's overhead alone)
 //          | fanin | pingpong | pingpong.immediate | ring | ring.immediate | spawn | memory
 //            (one runtime figure, no peers)
 // TroupeBenchmarks idle-clients PORT COUNT: the server suite's helper process (IdleClients).
@@ -40,6 +41,8 @@ case "runtime", "all":
     }
 case "store":
     try await StoreBenchmarks(harness: harness).run()
+case "store.pool":
+    try await StoreBenchmarks(harness: harness).runPoolOverhead()
 case "backend":
     try await BackendBenchmarks(harness: harness).run()
 case "backend-say", "backend-login", "backend-memory":
@@ -51,6 +54,6 @@ case "blocks":
 case "fanin", "fanin.burst", "pingpong", "pingpong.immediate", "ring", "ring.immediate", "spawn", "memory":
     try await RuntimeBenchmarks(harness: harness).run(only: suite)
 default:
-    emit("unknown suite \(suite); use runtime, blocks, store, backend, server, all, or one of fanin, fanin.burst, pingpong, ring, spawn, memory")
+    emit("unknown suite \(suite); use runtime, blocks, store, store.pool, backend, server, all, or one of fanin, fanin.burst, pingpong, ring, spawn, memory")
     exit(2)
 }

@@ -548,6 +548,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
 
     override func closeUserLane(leftovers: Bool = true) {
         if leftovers { discardLeftovers() }
+        if lock.withLock({ user.closeIfIdle() }) { return }
         var messages: [Message] = []
         var senders: [(Message, UnsafeContinuation<SendOutcome, Never>)] = []
         lock.withLock {
@@ -573,6 +574,7 @@ class ActorCell<Message: Sendable>: CellBase, @unchecked Sendable {
     /// Dead-letters the leftovers of a failed batch when the actor will not run again.
     final func discardLeftovers() {
         assertOwnedByIncarnation(orBetweenIncarnations: true, "leftovers")
+        guard !leftovers.isEmpty else { return }
         let discarded = leftovers
         leftovers.removeAll()
         noteMessagesLeftUnhandled(discarded.count)

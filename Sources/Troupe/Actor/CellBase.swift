@@ -25,11 +25,12 @@ public enum ActorState: String, Sendable, Hashable {
 /// consumer; any thread may enqueue.
 @usableFromInline
 // Unchecked Sendable: every mutable stored property is guarded by `lock`, except
-// `systemPending`, `isEnding`, `awaitedCellAddress` and `awaitedOrdinal` (atomics), and
+// `systemPending`, `isEnding`, `awaitedCellAddress` and `awaitedOrdinal` (atomics),
+// `positionInList` and `sequenceAmongSiblings` (guarded by the parent's lock), and
 // the properties documented as owned by an incarnation's task
 // (this cell's, or for `slotInParent` its parent's), which only that task touches
 // (checked in debug builds by `assertOwnedByIncarnation`).
-class CellBase: @unchecked Sendable, CustomStringConvertible {
+class CellBase: @unchecked Sendable, CustomStringConvertible, IndexedListElement {
 
     @usableFromInline let path: ActorPath
     /// Strong on purpose: cells and their tasks keep the system alive until it has shut down.
@@ -82,11 +83,15 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         awaitedCellAddress.load(ordering: .acquiring).map { Unmanaged<CellBase>.fromOpaque($0) }
     }
     var watchers: [ObjectIdentifier: Watcher] = [:]
-    /// Live children by identity, with their start sequence (for ordering) and by name (for
-    /// lookups): O(1) to add and remove, however many children a keyed supervisor has.
-    private var children: [ObjectIdentifier: (sequence: UInt64, cell: CellBase)] = [:]
+    /// Live children, and by name (for lookups): O(1) to add and remove, however many
+    /// children a keyed supervisor has. Start order is each child's `sequenceAmongSiblings`.
+    private var children = IndexedList<CellBase>()
     private var childrenByName: [String: CellBase] = [:]
     private var nextChildSequence: UInt64 = 0
+    /// This cell's place in its parent's `children` and its start order among them. Guarded
+    /// by the PARENT's lock (the parent's list owns them), like the rest of that list.
+    final var positionInList = -1
+    private final var sequenceAmongSiblings: UInt64 = 0
 
     /// Set while system messages wait, so a busy consumer notices them after each message
     /// without taking the lock.
@@ -314,36 +319,40 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     func addChild(_ child: CellBase) {
         lock.withLock {
             nextChildSequence += 1
-            children[ObjectIdentifier(child)] = (nextChildSequence, child)
+            child.sequenceAmongSiblings = nextChildSequence
+            children.insert(child)
             childrenByName[child.path.name] = child
         }
     }
 
     func removeChild(_ child: CellBase) {
         lock.withLock {
-            guard children.removeValue(forKey: ObjectIdentifier(child)) != nil else { return }
-            if childrenByName[child.path.name] === child { childrenByName[child.path.name] = nil }
+            guard children.remove(child) else { return }
+            // One lookup in the usual case; a different child now holding the name (a keyed
+            // actor made again while this one stopped) is put back.
+            if let named = childrenByName.removeValue(forKey: child.path.name), named !== child {
+                childrenByName[child.path.name] = named
+            }
         }
     }
 
     /// Puts `fresh` in `old`'s place among the children (same start position, same name).
     func replaceChild(_ old: CellBase, with fresh: CellBase) {
         lock.withLock {
-            let sequence: UInt64
-            if let entry = children.removeValue(forKey: ObjectIdentifier(old)) {
-                sequence = entry.sequence
+            if children.replace(old, with: fresh) {
+                fresh.sequenceAmongSiblings = old.sequenceAmongSiblings
             } else {
                 nextChildSequence += 1
-                sequence = nextChildSequence
+                fresh.sequenceAmongSiblings = nextChildSequence
+                children.insert(fresh)
             }
-            children[ObjectIdentifier(fresh)] = (sequence, fresh)
             childrenByName[fresh.path.name] = fresh
         }
     }
 
     /// Live children in the order they were added.
     var childrenSnapshot: [CellBase] {
-        lock.withLock { children.values.sorted { $0.sequence < $1.sequence }.map(\.cell) }
+        lock.withLock { children.elements.sorted { $0.sequenceAmongSiblings < $1.sequenceAmongSiblings } }
     }
 
     func child(named name: String) -> CellBase? {
@@ -396,7 +405,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
     func cancelSubtree() {
         let (task, children): (Task<Void, Never>?, [CellBase]) = lock.withLock {
             if lifecycle.hasRunningTask { incarnationCancelled = true }
-            return (self.task, self.children.values.map(\.cell))
+            return (self.task, self.children.elements)
         }
         task?.cancel()
         for wait in registeredWaits() { wait.cancelWait() }
@@ -547,8 +556,7 @@ class CellBase: @unchecked Sendable, CustomStringConvertible {
         discarded.removeAll()
         closeUserLane(leftovers: leftovers)
         let children: [CellBase] = lock.withLock {
-            let children = self.children.values.map(\.cell)
-            self.children.removeAll()
+            let children = self.children.removeAll()
             self.childrenByName.removeAll()
             return children
         }

@@ -176,6 +176,18 @@ struct UserQueue<Message: Sendable>: ~Copyable {
         ring.releaseStorage()
     }
 
+    /// Closes the lane if nothing is queued and no sender waits (how most actors end), and
+    /// returns true; otherwise changes nothing and returns false (then use
+    /// ``close(discarding:senders:)``). It makes none of the hand-back arrays, which an
+    /// unspecialized caller would build through runtime type lookups.
+    @inlinable
+    mutating func closeIfIdle() -> Bool {
+        guard ring.isEmpty && waiters.isEmpty else { return false }
+        isClosed = true
+        ring.releaseStorage()
+        return true
+    }
+
     /// Stops accepting messages but keeps the queued ones for the consumer to finish
     /// (drain-then-stop, used when a keyed actor is passivated or evicted).
     @usableFromInline

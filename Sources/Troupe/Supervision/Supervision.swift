@@ -1,6 +1,6 @@
 /// One child as its parent's supervision sees it.
 @usableFromInline
-final class ChildSlot {
+final class ChildSlot: IndexedListElement {
     /// The child's cell. Replaced by a new one made from `spec` only when the child is
     /// started again after an incarnation was abandoned (the old cell never runs again).
     fileprivate(set) var cell: CellBase
@@ -20,6 +20,8 @@ final class ChildSlot {
     var restartTimes: [ClockInstant] = []
     /// Position in start order.
     let sequence: Int
+    /// Index in the supervision's `slots` (owned by that list).
+    var positionInList = -1
 
     init(cell: CellBase, spec: ChildSpec?, isStatic: Bool, sequence: Int) {
         self.cell = cell
@@ -53,11 +55,12 @@ final class Supervision: @unchecked Sendable {
     @usableFromInline unowned let owner: CellBase
     private(set) var planner: RestartPlanner
     private let staticSpecs: [ChildSpec]
-    /// Every child's slot, O(1) to add and remove (each cell points to its own slot, and
-    /// names are indexed by the owner cell), so spawning many children costs linear time.
+    /// Every child's slot, O(1) to add and remove (each cell points to its own slot, each
+    /// slot knows its index, and names are indexed by the owner cell), so spawning many
+    /// children costs linear time.
     /// Start order is `ChildSlot.sequence`: a static child's is its position in the spec
     /// plus one (so one made again keeps its place), run-time children's come after.
-    private var slots: [ObjectIdentifier: ChildSlot] = [:]
+    private var slots = IndexedList<ChildSlot>()
     private var nextSequence: Int
     private var nextRestartToken = 0
     /// Children managed outside the slots (a keyed supervisor's per-key actors).
@@ -84,13 +87,13 @@ final class Supervision: @unchecked Sendable {
 
     /// Every child in start order (sorts: used on the rare paths that need the order).
     private var orderedSlots: [ChildSlot] {
-        slots.values.sorted { $0.sequence < $1.sequence }
+        slots.elements.sorted { $0.sequence < $1.sequence }
     }
 
     private func slot(for cell: CellBase) -> ChildSlot? {
         owner.assertOwnedByIncarnation("a child's slotInParent")
         guard let slot = cell.slotInParent, slot.cell === cell, cell.parent === owner else { return nil }
-        return slots[ObjectIdentifier(slot)] === slot ? slot : nil
+        return slots.contains(slot) ? slot : nil
     }
 
     private func slot(named name: String) -> ChildSlot? {
@@ -109,7 +112,7 @@ final class Supervision: @unchecked Sendable {
         }
         let slot = ChildSlot(cell: cell, spec: spec, isStatic: staticPosition != nil, sequence: sequence)
         owner.assertOwnedByIncarnation("a child's slotInParent")
-        slots[ObjectIdentifier(slot)] = slot
+        slots.insert(slot)
         cell.slotInParent = slot
         owner.addChild(cell)
         return slot
@@ -126,7 +129,7 @@ final class Supervision: @unchecked Sendable {
     /// temporary one that ended) is made again, in its place.
     @usableFromInline
     func startStaticChildren() async throws {
-        let present = Set(slots.values.lazy.filter(\.isStatic).map(\.sequence))
+        let present = Set(slots.elements.lazy.filter(\.isStatic).map(\.sequence))
         for (position, spec) in staticSpecs.enumerated() where !present.contains(position + 1) {
             _ = insert(spec.makeCell(system: system, parent: owner), spec: spec, staticPosition: position)
         }
@@ -401,7 +404,7 @@ final class Supervision: @unchecked Sendable {
 
     private func remove(_ slot: ChildSlot) {
         guard slot.phase.remove() else { return }
-        slots.removeValue(forKey: ObjectIdentifier(slot))
+        slots.remove(slot)
         slot.cell.slotInParent = nil
         owner.removeChild(slot.cell)
     }

@@ -8,7 +8,8 @@ import TroupeStore
 ///   writers through the group-commit writer, beside the same writers with one transaction
 ///   per insert through the pool (the peer);
 /// - `store.pool.overhead`: `SELECT 1` through the pool, one caller awaiting each, beside
-///   the same query in a loop directly on one connection.
+///   the same query in a loop directly on one connection; `.actor`: the same caller as an
+///   actor (as the server's callers are: its hops stay on the runtime's threads).
 ///
 /// Every write is durable as configured for production: SQLite `synchronous=FULL` on a file
 /// on disk; PostgreSQL on a throwaway server started here with `fsync=on` (unlike the test
@@ -179,8 +180,27 @@ struct StoreBenchmarks {
                 precondition(sum == queries, "every query answers 1")
             }
         }
+        let caller = try await system.spawn("caller", mailbox: .init(capacity: 1)) { PoolCaller(pool: pool) }
+        let fromActor = try await harness.rate(operations: queries) {
+            try await measure {
+                let sum = try await caller.ask(timeout: .seconds(600)) { (queries, $0) }
+                precondition(sum == queries, "every query answers 1")
+            }
+        }
         await system.shutdown()
         emit(Harness.line("store.pool.overhead", value: pooled, unit: "queries/s", peer: ("direct-connection", direct)))
+        emit(Harness.line("store.pool.overhead.actor", value: fromActor, unit: "queries/s", peer: ("direct-connection", direct)))
+    }
+
+    /// Runs `count` queries through the pool one after another, as a server's actor would.
+    struct PoolCaller: Behavior {
+        let pool: DatabasePool
+
+        func receive(_ message: (count: Int, done: ReplyTo<Int>), context: ActorContext<(count: Int, done: ReplyTo<Int>)>) async throws {
+            var sum = 0
+            for _ in 0..<message.count { sum &+= try await pool.query("SELECT 1", idempotent: true)[0].decode(Int.self, at: 0) }
+            message.done.reply(sum)
+        }
     }
 
     // MARK: - Support

@@ -18,10 +18,12 @@ import Synchronization
 /// - A worker runs at most ``slotRunLimit`` slot jobs in a row before it serves the shared
 ///   queue, so a pair of actors ping-ponging cannot starve everyone else.
 /// - Jobs from other threads go to the shared FIFO queue; an idle worker is signalled.
-/// - A worker out of work spins for a few microseconds before it sleeps, and a push
-///   signals a sleeping worker only if none is spinning: under steady load the workers
-///   hand work to each other without futex system calls (measured: a quarter of a
-///   fan-in benchmark's time went to sleeping and waking workers before this).
+/// - A worker out of work spins for a few microseconds before it sleeps (``SpinWait``),
+///   and a push signals a sleeping worker only if none is spinning: under steady load the
+///   workers hand work to each other without futex system calls (measured: a quarter of a
+///   fan-in benchmark's time went to sleeping and waking workers before this). Jobs here
+///   never block, so a spinner drains a burst by itself; also waking a sleeper for each
+///   job queued beyond the spinners (as ``BlockingPool`` threads must) cost fan-in 6%.
 ///
 /// # Lifetime
 /// Threads start in `init` and stop in ``shutdown()``, which waits for them unless it is
@@ -32,14 +34,6 @@ package final class ActorExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Consecutive slot jobs a worker may run before it looks at the shared queue.
     package static let slotRunLimit = 64
-
-    /// Plain checks of the shared queue a worker makes before it sleeps (well under a
-    /// microsecond), then `spinYields` checks each after yielding the CPU (about 20 µs in
-    /// all). Measured: 256 yields burned most of a mostly idle process's CPU; 4 made every
-    /// hand-off to and from a blocking thread a futex wake (pool round trips 3× slower);
-    /// 16 keeps those hand-offs and costs 3.5% CPU at one message a millisecond (3.1% at 4).
-    package static let spinChecks = 128
-    package static let spinYields = 16
 
     private let lock = Lock()
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -139,18 +133,11 @@ package final class ActorExecutor: TaskExecutor, @unchecked Sendable {
         return job
     }
 
-    /// Spins briefly waiting for shared work; true if some appeared.
+    /// Spins briefly waiting for shared work (``SpinWait``); true if some appeared.
     private func spinForWork() -> Bool {
         spinningWorkers.add(1, ordering: .acquiringAndReleasing)
         defer { spinningWorkers.subtract(1, ordering: .acquiringAndReleasing) }
-        for _ in 0..<Self.spinChecks {
-            if sharedCount.load(ordering: .acquiring) > 0 { return true }
-        }
-        for _ in 0..<Self.spinYields {
-            sched_yield()
-            if sharedCount.load(ordering: .acquiring) > 0 { return true }
-        }
-        return false
+        return SpinWait.poll { sharedCount.load(ordering: .acquiring) > 0 }
     }
 
     /// A worker thread's loop: slot first (bounded), then the shared queue, then park.

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// The threads and queue behind a ``BlockingPool``: owns the lock, the condition idle
 /// threads wait on, and the ``BlockingJobQueue``; performs the effects the queue decides
@@ -16,6 +17,11 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private var queue: BlockingJobQueue<Context>
     private var liveThreads: Int
+    /// `queue.count`, readable without the lock by threads spinning for work; stored under
+    /// the lock after every change of the queue.
+    private let queuedJobs = Atomic<Int>(0)
+    /// 1 while a thread spins for work (at most one does): an offer then signals nobody.
+    private let spinningThreads = Atomic<Int>(0)
     /// Completed when the last thread has exited (after destroying its context).
     private let allExited = Completion<Void>()
 
@@ -71,12 +77,17 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
     private func offer(_ job: BlockingJob<Context>) {
         lock.lock()
         let offer = queue.offer(job)
+        queuedJobs.store(queue.count, ordering: .releasing)
+        // The spinning thread (at most one) will take one job: a job queued behind another
+        // still needs a sleeping thread woken, or it would wait for the spinner's job to end.
+        let spinnerTakesIt = queue.count == 1 && spinningThreads.load(ordering: .sequentiallyConsistent) > 0
         lock.unlock()
         switch offer {
         case .queued(let wake):
             // Signalled after unlocking: a waiting thread counted itself idle under the lock
-            // before it waited, so the signal cannot be lost.
-            if wake { pthread_cond_signal(condition) }
+            // before it waited, so the signal cannot be lost. A spinning thread sees the job
+            // without it (it checks the queue under the lock before it waits).
+            if wake && !spinnerTakesIt { pthread_cond_signal(condition) }
         case .refused(let error):
             cancelTimer(of: job)
             job.reject(error)
@@ -85,7 +96,11 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
 
     /// Ends a job's wait before it runs (queue timeout or cancellation), if it has not run.
     private func abandon(_ job: BlockingJob<Context>, reason: BlockingPoolError) {
-        let mustReject = lock.withLock { queue.abandon(job, reason: reason) }
+        let mustReject = lock.withLock {
+            let mustReject = queue.abandon(job, reason: reason)
+            queuedJobs.store(queue.count, ordering: .releasing)
+            return mustReject
+        }
         guard mustReject else { return }
         cancelTimer(of: job)
         job.reject(reason)
@@ -124,15 +139,40 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
 
     /// The next job to run; waits while there is none; nil once the pool is closed.
     private func nextJob() -> BlockingJob<Context>? {
+        var maySpin = true
         lock.lock()
         defer { lock.unlock() }
         while true {
-            if let job = queue.take() { return job }
+            if let job = queue.take() {
+                queuedJobs.store(queue.count, ordering: .releasing)
+                return job
+            }
             if queue.isClosed { return nil }
+            if maySpin {
+                // Once, before the first sleep; the queue is checked again under the lock
+                // after the spin, so a job offered while it ran is never missed.
+                maySpin = false
+                lock.unlock()
+                spinForWork()
+                lock.lock()
+                continue
+            }
             queue.idleThreads += 1
             pthread_cond_wait(condition, lock.pointer)
             queue.idleThreads -= 1
         }
+    }
+
+    /// Polls for a queued job for a few microseconds before the thread sleeps
+    /// (``SpinWait``), so that the next job of a caller that awaits each one finds the
+    /// thread awake. Measured on `store.pool.overhead` (one caller, one connection): 14 k
+    /// queries/s without, 22–25 k with.
+    /// One thread of the pool spins at a time: it is enough to take the next job, and idle
+    /// threads of a large pool would otherwise all burn CPU after a burst.
+    private func spinForWork() {
+        guard spinningThreads.compareExchange(expected: 0, desired: 1, ordering: .sequentiallyConsistent).exchanged else { return }
+        defer { spinningThreads.store(0, ordering: .sequentiallyConsistent) }
+        _ = SpinWait.poll { queuedJobs.load(ordering: .acquiring) > 0 }
     }
 
     // MARK: Closing
@@ -140,7 +180,11 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
     /// Refuses new jobs, rejects the queued ones with `.shutDown` and tells the threads to
     /// exit once their running job is done. Does not wait.
     func close() {
-        let dropped = lock.withLock { queue.close() }
+        let dropped = lock.withLock {
+            let dropped = queue.close()
+            queuedJobs.store(queue.count, ordering: .releasing)
+            return dropped
+        }
         pthread_cond_broadcast(condition)
         for job in dropped {
             cancelTimer(of: job)

@@ -26,8 +26,9 @@ struct IndexedList<Element: IndexedListElement> {
         return position >= 0 && position < elements.count && elements[position] === element
     }
 
-    /// Adds `element`, which must be in no list.
+    /// Adds `element`, which must be in no list (a second copy could never be removed).
     mutating func insert(_ element: Element) {
+        assert(element.positionInList == -1, "an element inserted into a list while it is in one")
         element.positionInList = elements.count
         elements.append(element)
     }
@@ -50,6 +51,7 @@ struct IndexedList<Element: IndexedListElement> {
     /// in this list.
     mutating func replace(_ old: Element, with fresh: Element) -> Bool {
         guard contains(old) else { return false }
+        assert(old !== fresh && fresh.positionInList == -1, "a replacement already in a list")
         let position = old.positionInList
         elements[position] = fresh
         fresh.positionInList = position

@@ -9,7 +9,7 @@ import Synchronization
 /// One lock guards the queue and every job's phase and links. Nothing is resumed, no user
 /// code runs and no clock is called while it is held. Threads hold a strong reference to
 /// the core until they exit, so a pool that is dropped still finishes its running jobs.
-// Unchecked Sendable: `queue` and `liveThreads` are only accessed under `lock`, `condition` waits with it; the rest is immutable.
+// Unchecked Sendable: `queue` and `liveThreads` are only accessed under `lock`, `condition` waits with it; `queuedJobs` and `spinningThreads` are atomics; the rest is immutable.
 final class BlockingPoolCore<Context>: @unchecked Sendable {
     let name: String
     let clock: any ActorClock
@@ -20,7 +20,8 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
     /// `queue.count`, readable without the lock by threads spinning for work; stored under
     /// the lock after every change of the queue.
     private let queuedJobs = Atomic<Int>(0)
-    /// 1 while a thread spins for work (at most one does): an offer then signals nobody.
+    /// 1 while a thread spins for work (at most one does): an offer that queues the only
+    /// job leaves it to the spinner and signals nobody.
     private let spinningThreads = Atomic<Int>(0)
     /// Completed when the last thread has exited (after destroying its context).
     private let allExited = Completion<Void>()
@@ -169,6 +170,10 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
     /// queries/s without, 22–25 k with.
     /// One thread of the pool spins at a time: it is enough to take the next job, and idle
     /// threads of a large pool would otherwise all burn CPU after a burst.
+    ///
+    /// Called without the lock, and `spinningThreads` must be back to 0 before the caller
+    /// takes the lock again: an offer that read 1 under the lock then knows the spinner will
+    /// look at the queue under the lock after it. Resetting it later could lose a wake-up.
     private func spinForWork() {
         guard spinningThreads.compareExchange(expected: 0, desired: 1, ordering: .sequentiallyConsistent).exchanged else { return }
         defer { spinningThreads.store(0, ordering: .sequentiallyConsistent) }

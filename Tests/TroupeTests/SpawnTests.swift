@@ -62,4 +62,25 @@ import TroupeTesting
         #expect(parent.metrics.restarts == 1)
         await system.shutdown()
     }
+
+    /// Children are listed in start order (`TREE`, metrics) after some left the tree and
+    /// others came: the parent's child list does not keep an order of its own (a removal
+    /// moves its last entry into the hole), so the listing sorts by start sequence.
+    @Test func theTreeListsChildrenInStartOrderAfterSomeLeft() async throws {
+        let system = try ActorSystem.forTesting()
+        for name in ["a", "b", "c", "d"] {
+            _ = try await system.spawn(name, mailbox: mailbox(8)) { Worker() }
+        }
+        await system.stop(childNamed: "b")
+        _ = try await system.spawn("e", mailbox: mailbox(8)) { Worker() }
+        await system.stop(childNamed: "a")
+        _ = try await system.spawn("b", mailbox: mailbox(8)) { Worker() }
+        let children = system.tree().split(separator: "\n")
+            .filter { $0.hasPrefix("  /root/") && !$0.hasPrefix("   ") }
+            .map { String($0.dropFirst(2).prefix { $0 != " " }) }
+        #expect(children == ["/root/c", "/root/d", "/root/e", "/root/b"])
+        #expect(system.allMetrics().map(\.path.description).filter { $0.split(separator: "/").count == 2 }
+            == ["/root/c", "/root/d", "/root/e", "/root/b"])
+        await system.shutdown()
+    }
 }

@@ -15,10 +15,12 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
     let clock: any ActorClock
     private let lock = Lock()
     private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private var queue: BlockingJobQueue<Context>
+    private var queue: BlockingJobQueue<Context> {
+        didSet { queuedJobs.store(queue.count, ordering: .releasing) }
+    }
     private var liveThreads: Int
-    /// `queue.count`, readable without the lock by threads spinning for work; stored under
-    /// the lock after every change of the queue.
+    /// `queue.count`, readable without the lock by threads spinning for work; republished by
+    /// `queue`'s observer after every change (all under the lock).
     private let queuedJobs = Atomic<Int>(0)
     /// 1 while a thread spins for work (at most one does): an offer that queues the only
     /// job leaves it to the spinner and signals nobody.
@@ -78,7 +80,6 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
     private func offer(_ job: BlockingJob<Context>) {
         lock.lock()
         let offer = queue.offer(job)
-        queuedJobs.store(queue.count, ordering: .releasing)
         // The spinning thread (at most one) will take one job: a job queued behind another
         // still needs a sleeping thread woken, or it would wait for the spinner's job to end.
         let spinnerTakesIt = queue.count == 1 && spinningThreads.load(ordering: .sequentiallyConsistent) > 0
@@ -97,11 +98,7 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
 
     /// Ends a job's wait before it runs (queue timeout or cancellation), if it has not run.
     private func abandon(_ job: BlockingJob<Context>, reason: BlockingPoolError) {
-        let mustReject = lock.withLock {
-            let mustReject = queue.abandon(job, reason: reason)
-            queuedJobs.store(queue.count, ordering: .releasing)
-            return mustReject
-        }
+        let mustReject = lock.withLock { queue.abandon(job, reason: reason) }
         guard mustReject else { return }
         cancelTimer(of: job)
         job.reject(reason)
@@ -144,10 +141,7 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         while true {
-            if let job = queue.take() {
-                queuedJobs.store(queue.count, ordering: .releasing)
-                return job
-            }
+            if let job = queue.take() { return job }
             if queue.isClosed { return nil }
             if maySpin {
                 // Once, before the first sleep; the queue is checked again under the lock
@@ -185,11 +179,7 @@ final class BlockingPoolCore<Context>: @unchecked Sendable {
     /// Refuses new jobs, rejects the queued ones with `.shutDown` and tells the threads to
     /// exit once their running job is done. Does not wait.
     func close() {
-        let dropped = lock.withLock {
-            let dropped = queue.close()
-            queuedJobs.store(queue.count, ordering: .releasing)
-            return dropped
-        }
+        let dropped = lock.withLock { queue.close() }
         pthread_cond_broadcast(condition)
         for job in dropped {
             cancelTimer(of: job)
